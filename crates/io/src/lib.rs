@@ -14,6 +14,7 @@
 pub mod batch;
 mod column;
 pub mod error;
+pub mod ingest;
 pub mod quarantine;
 pub mod read;
 pub mod source;
@@ -21,6 +22,7 @@ pub mod write;
 
 pub use batch::{CanonicalBatchBuilder, batch_to_events, canonical_schema, events_to_batch};
 pub use error::IoError;
+pub use ingest::{IngestOptions, IngestReport, ingest};
 pub use quarantine::{BadInputPolicy, QuarantineWriter};
 pub use read::{BadRecord, EventBatches, EventStream, ReadRecord, ReadStats};
 pub use source::{Compression, Format, InputFile};
