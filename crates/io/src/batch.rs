@@ -3,7 +3,7 @@
 //! The canonical schema is what the ingest dataset stores and what the batch engine
 //! consumes: one typed column per contract field, in contract order, plus the three columns
 //! that keep a round trip lossless (`thinking_budget`, `tool_names`, `passthrough`; see
-//! [`crate::column`]). Decoding goes the other way for *any* batch, canonical or foreign:
+//! the `column` module). Decoding goes the other way for *any* batch, canonical or foreign:
 //! each column is matched by name and each cell handed to the contract's
 //! [`EventBuilder`] as a [`RawValue`], so a Parquet file from another pipeline (timestamps as
 //! RFC 3339 strings, `asn` as Int64, dictionary-encoded strings) is validated by exactly the
@@ -344,26 +344,11 @@ impl Cells {
             Err(_) => Cells::other(array, "value of an unreadable Arrow type"),
         };
         match array.data_type() {
-            DataType::Null => Cells {
-                array: Arc::clone(array),
-                kind: Kind::Null,
-            },
-            DataType::Utf8 => Cells {
-                array: Arc::clone(array),
-                kind: Kind::Utf8,
-            },
-            DataType::LargeUtf8 => Cells {
-                array: Arc::clone(array),
-                kind: Kind::LargeUtf8,
-            },
-            DataType::Utf8View => Cells {
-                array: Arc::clone(array),
-                kind: Kind::Utf8View,
-            },
-            DataType::Boolean => Cells {
-                array: Arc::clone(array),
-                kind: Kind::Boolean,
-            },
+            DataType::Null => Cells::plain(array, Kind::Null),
+            DataType::Utf8 => Cells::plain(array, Kind::Utf8),
+            DataType::LargeUtf8 => Cells::plain(array, Kind::LargeUtf8),
+            DataType::Utf8View => Cells::plain(array, Kind::Utf8View),
+            DataType::Boolean => Cells::plain(array, Kind::Boolean),
             DataType::Int8
             | DataType::Int16
             | DataType::Int32
@@ -371,10 +356,7 @@ impl Cells {
             | DataType::UInt8
             | DataType::UInt16
             | DataType::UInt32 => cast_to(&DataType::Int64, Kind::Int64),
-            DataType::UInt64 => Cells {
-                array: Arc::clone(array),
-                kind: Kind::UInt64,
-            },
+            DataType::UInt64 => Cells::plain(array, Kind::UInt64),
             DataType::Float16 | DataType::Float32 | DataType::Float64 => {
                 cast_to(&DataType::Float64, Kind::Float64)
             }
@@ -408,11 +390,16 @@ impl Cells {
         }
     }
 
-    fn other(array: &ArrayRef, type_name: &'static str) -> Cells {
+    /// Cells read from the column as it is.
+    fn plain(array: &ArrayRef, kind: Kind) -> Cells {
         Cells {
             array: Arc::clone(array),
-            kind: Kind::Other(type_name),
+            kind,
         }
+    }
+
+    fn other(array: &ArrayRef, type_name: &'static str) -> Cells {
+        Cells::plain(array, Kind::Other(type_name))
     }
 
     fn raw(&self, row: usize) -> RawValue<'_> {
@@ -490,16 +477,34 @@ pub(crate) mod tests {
 
     /// Events that use every column, both forms of `thinking` and `tools`, and passthrough.
     pub(crate) fn sample_events() -> Vec<Event> {
-        let full = hydrascope_events::event_from_json_line(
-            r#"{"ts":"2026-04-22T03:14:07.123Z","account_id":"acct_1","request_id":"r1",
-            "org_id":"o","api_key_id":"k","account_created":1776000000000,"account_tier":"pro",
-            "ip":"2001:db8::1","asn":13335,"country":"de","user_agent":"ua","client_fp":"t13d",
-            "payment_fp":"p","model":"m","endpoint":"messages","conversation_id":"c",
-            "turn_index":2,"system_prompt":"s","prompt":"hi","prompt_sketch":"sk",
-            "thinking":1024,"tools":["bash","edit"],"max_tokens":4096,"prompt_tokens":10,
-            "completion_tokens":20,"status":200,"tenant":"x","nested":{"a":[1,2]}}"#,
-        )
-        .unwrap();
+        let full = Event {
+            request_id: Some("r1".into()),
+            org_id: Some("org".into()),
+            api_key_id: Some("key".into()),
+            account_created: Some(1_776_000_000_000),
+            account_tier: Some("pro".into()),
+            ip: Some("2001:db8::1".parse().unwrap()),
+            asn: Some(13335),
+            country: Some("DE".into()),
+            user_agent: Some("sdk/1.0".into()),
+            client_fp: Some("t13d".into()),
+            payment_fp: Some("pay".into()),
+            model: Some("model-x".into()),
+            endpoint: Some("messages".into()),
+            conversation_id: Some("conv".into()),
+            turn_index: Some(2),
+            system_prompt: Some("system".into()),
+            prompt: Some("hello, \"world\"\n".into()),
+            prompt_sketch: Some("sketch".into()),
+            thinking: Some(Thinking::Budget(1024)),
+            tools: Some(Tools::Names(vec!["bash".into(), "edit".into()])),
+            max_tokens: Some(4096),
+            prompt_tokens: Some(10),
+            completion_tokens: Some(20),
+            status: Some(200),
+            passthrough: serde_json::from_str(r#"{"tenant":"x","nested":{"a":[1,2]}}"#).unwrap(),
+            ..Event::new(1_776_827_647_123, "acct_1")
+        };
         let mut flag_and_count = Event::new(1_776_827_647_000, "acct_2");
         flag_and_count.thinking = Some(Thinking::Enabled(true));
         flag_and_count.tools = Some(Tools::Count(3));
@@ -529,6 +534,21 @@ pub(crate) mod tests {
         let batch = events_to_batch(&events);
         assert_eq!(batch.schema(), canonical_schema());
         assert_eq!(ok(batch_to_events(&batch)), events);
+    }
+
+    #[test]
+    fn the_batch_builder_starts_over_after_each_batch() {
+        let events = sample_events();
+        let mut builder = CanonicalBatchBuilder::new();
+        for event in &events {
+            builder.append(event);
+        }
+        let first = builder.finish();
+        assert!(builder.is_empty());
+        builder.append(&events[1]);
+        let second = builder.finish();
+        assert_eq!(first, events_to_batch(&events));
+        assert_eq!(ok(batch_to_events(&second)), [events[1].clone()]);
     }
 
     #[test]

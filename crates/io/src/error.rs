@@ -18,8 +18,9 @@ pub enum IoError {
         source: glob::PatternError,
     },
 
-    #[error("cannot list {}: {source}", path.display())]
-    List { path: PathBuf, source: io::Error },
+    /// A directory or an existing dataset file that must be read before the run can start.
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
 
     #[error("cannot create {}: {source}", path.display())]
     Create { path: PathBuf, source: io::Error },

@@ -72,6 +72,17 @@ impl IngestOptions {
     }
 }
 
+impl std::fmt::Debug for IngestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestOptions")
+            .field("max_open_writers", &self.max_open_writers)
+            .field("row_group_rows", &self.row_group_rows)
+            .field("policy", &self.policy)
+            .field("progress", &self.progress.as_ref().map(|_| "<hook>"))
+            .finish()
+    }
+}
+
 impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
@@ -223,7 +234,7 @@ fn existing_request_ids(out_dir: &Path) -> Result<RequestIds, IoError> {
             path: part.clone(),
             source,
         };
-        let file = File::open(&part).map_err(|source| IoError::List {
+        let file = File::open(&part).map_err(|source| IoError::Read {
             path: part.clone(),
             source,
         })?;
@@ -257,7 +268,7 @@ fn existing_parts(out_dir: &Path) -> Result<Vec<PathBuf>, IoError> {
 }
 
 fn list(dir: &Path) -> Result<Vec<PathBuf>, IoError> {
-    let list_error = |source| IoError::List {
+    let list_error = |source| IoError::Read {
         path: dir.to_path_buf(),
         source,
     };

@@ -103,20 +103,12 @@ fn input_file(path: PathBuf) -> InputFile {
 }
 
 fn walk(dir: &Path, paths: &mut Vec<PathBuf>) -> Result<(), IoError> {
-    let list_error = |source| IoError::List {
+    let list_error = |source| IoError::Read {
         path: dir.to_path_buf(),
         source,
     };
     for entry in fs::read_dir(dir).map_err(list_error)? {
-        let path = entry.map_err(list_error)?.path();
-        if is_skipped(&path) {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, paths)?;
-        } else {
-            paths.push(path);
-        }
+        add(entry.map_err(list_error)?.path(), paths)?;
     }
     Ok(())
 }
@@ -133,16 +125,21 @@ fn expand_glob(spec: &Path, paths: &mut Vec<PathBuf>) -> Result<(), IoError> {
     // Entries that cannot be read while matching are skipped by `flatten`: the pattern
     // describes what the user wants, and an unreadable directory is not part of it.
     for path in matches.flatten() {
-        if is_skipped(&path) {
-            continue;
-        }
-        if path.is_dir() {
-            walk(&path, paths)?;
-        } else {
-            paths.push(path);
-        }
+        add(path, paths)?;
     }
     Ok(())
+}
+
+/// Adds a listed path: a file as it is, a directory walked, non-data files left out.
+fn add(path: PathBuf, paths: &mut Vec<PathBuf>) -> Result<(), IoError> {
+    if is_skipped(&path) {
+        Ok(())
+    } else if path.is_dir() {
+        walk(&path, paths)
+    } else {
+        paths.push(path);
+        Ok(())
+    }
 }
 
 /// Hidden files, `_`-prefixed files (`_SUCCESS`, `_temporary/` of Spark-style writers) and

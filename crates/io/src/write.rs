@@ -2,7 +2,7 @@
 //!
 //! The simulator writes millions of events through these, so both writers stream: JSONL is
 //! serialised straight into a buffered encoder, and Parquet events go into Arrow builders
-//! that are flushed to the file every [`BATCH_ROWS`] events, never kept as `Event`s.
+//! that are flushed to the file every few thousand events, never kept as `Event`s.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};

@@ -246,6 +246,18 @@ impl EventStream {
     }
 }
 
+impl std::fmt::Debug for EventStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream")
+            .field("current", &self.current.as_ref().map(|file| &file.source))
+            .field("files_pending", &self.pending.len())
+            .field("bytes_read", &self.bytes_read())
+            .field("bytes_total", &self.bytes_total)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
 impl Iterator for EventStream {
     type Item = ReadRecord;
 
