@@ -1,0 +1,374 @@
+//! Hard negatives: legitimate users that look automated. Each is a persona of its own, with
+//! the very property a naive detector keys on — repetition, shared infrastructure, shared
+//! payment, synchronised timing, round-the-clock regularity — because these are where a
+//! detector does harm.
+
+use hydrascope_events::EpochMillis;
+use rand::Rng;
+
+use super::ordinary::{Activity, RESELLER, poisson};
+use super::{Account, Group, Role, Shape, Tier, World};
+use crate::clock::{DAY, Gap, HOUR, MINUTE, RELEASE, SECOND, day_start, local_midnight, weekday};
+use crate::corpus::{Corpus, NetKind, PromptSet, TokenKind};
+use crate::emission::{Arrival, Draft, TextField};
+use crate::network::{ClientSoftware, Sdk, sample_country};
+use crate::rng::{Domain, SimRng, derive, stream};
+use crate::scenario::Persona;
+
+/// Benchmarks an evaluation harness re-runs, with how many items of each it sends.
+const SUITES: &[(PromptSet, u32, &str)] = &[
+    (
+        PromptSet::Gsm8kTest,
+        250,
+        "Solve the following math problem. Put the final answer after '####'.",
+    ),
+    (
+        PromptSet::HumanEval,
+        164,
+        "Complete the following Python function. Return only code.",
+    ),
+    (PromptSet::MtBench, 80, "You are a helpful assistant."),
+];
+
+/// A harness's benchmark schedule.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EvalPlan {
+    suite: usize,
+    every_days: u32,
+    phase: u32,
+    hour: f64,
+}
+
+impl EvalPlan {
+    /// A run every `every_days` at a fixed hour, plus one on the new model within a day of
+    /// its release (at the account's adoption time).
+    pub(crate) fn plan(self, account: &mut Account, index: u32, day: u32, out: &mut Vec<Arrival>) {
+        let midnight = local_midnight(day, account.tz_min);
+        let release_run = (midnight..midnight + DAY).contains(&account.adopt_at);
+        let start = if release_run {
+            account.adopt_at
+        } else if (day + self.phase).is_multiple_of(self.every_days) {
+            midnight + (self.hour * HOUR as f64) as i64
+        } else {
+            return;
+        };
+        let (_, items, _) = SUITES[self.suite];
+        let mut ts = start;
+        for item in 0..items {
+            account.push_item(index, ts, 1, Gap::Script, item, out);
+            ts += Gap::Script.sample(&mut account.rng);
+        }
+    }
+
+    /// Item `arrival.item` of the suite, verbatim, with the suite's fixed system prompt.
+    pub(crate) fn write(self, corpus: &Corpus, arrival: &Arrival, draft: &mut Draft) -> Shape {
+        let (set, _, system) = SUITES[self.suite];
+        draft.set(TextField::SystemPrompt, Some(system));
+        let prompt = corpus.prompts.pick(set, arrival.item);
+        draft.set(TextField::Prompt, Some(&prompt.text));
+        draft.set_tools(&[]);
+        Shape {
+            tokens: TokenKind::Conversation,
+            max_tokens: 1_024,
+            thinking: None,
+            endpoint: "messages",
+        }
+    }
+}
+
+/// What an enterprise's nightly batch asks of every document.
+const BATCH_TEMPLATES: &[&str] = &[
+    "Summarise the following document in three bullet points for an executive audience:\n\n",
+    "Extract every date, party and amount from the following text as JSON:\n\n",
+    "Classify the following customer message as complaint, question or praise and give one reason:\n\n",
+    "Translate the following text into German, keeping its formatting:\n\n",
+    "List the action items in the following meeting notes, one per line:\n\n",
+];
+
+/// What health checks send: as small as a request can be.
+const PROBES: &[&str] = &[
+    "ping",
+    "Say OK.",
+    "Reply with the single word: pong",
+    "healthcheck",
+    "1+1=",
+];
+/// Probe intervals of monitoring jobs.
+const PROBE_PERIODS_MIN: &[i64] = &[15, 30, 60];
+
+/// Homework items a class works on each week.
+const HOMEWORK_ITEMS: u64 = 5;
+/// Share of a class present at a meeting.
+const ATTENDANCE: f64 = 0.85;
+/// Length of a class meeting.
+const CLASS_LENGTH: i64 = 90 * MINUTE;
+
+/// Builds `count` accounts of a hard-negative `persona` (the coding agent is built with the
+/// ordinary personas, whose rhythm it shares).
+pub(crate) fn build(
+    persona: Persona,
+    count: usize,
+    world: &mut World,
+    corpus: &Corpus,
+    accounts: &mut Vec<Account>,
+) {
+    let mut built = 0;
+    let mut group_index = 0u64;
+    while built < count {
+        let mut rng = stream(world.seed, Domain::Group, persona as u64, group_index);
+        let size = match persona {
+            Persona::EvalHarness => 1,
+            Persona::EnterpriseBatch => rng.random_range(3..=8),
+            Persona::UniversityClass => rng.random_range(30..=120),
+            Persona::Reseller => rng.random_range(10..=40),
+            Persona::HealthCheck => rng.random_range(5..=20),
+            _ => unreachable!("{persona} is not a grouped hard negative"),
+        }
+        .min(count - built);
+        let group = new_group(persona, group_index, world, corpus, &mut rng);
+        for member in 0..size {
+            let key = (persona as u64, (built + member) as u64);
+            let mut account = Account::new(world, corpus, Domain::BenignAccount, key, persona);
+            configure(&mut account, persona, group, member as u64, world, corpus);
+            accounts.push(account);
+        }
+        if persona == Persona::Reseller {
+            world.resellers.push(group);
+        }
+        built += size;
+        group_index += 1;
+    }
+}
+
+/// The org, site and schedule a group of `persona` shares.
+fn new_group(
+    persona: Persona,
+    index: u64,
+    world: &mut World,
+    corpus: &Corpus,
+    rng: &mut SimRng,
+) -> u32 {
+    let country = sample_country(rng);
+    let (kind, servers, client) = match persona {
+        Persona::UniversityClass => (NetKind::Campus, rng.random_range(2..=4), None),
+        Persona::HealthCheck => (
+            NetKind::Hosting,
+            rng.random_range(1..=3),
+            Some([Sdk::Curl, Sdk::GoHttp, Sdk::Httpx][rng.random_range(0..3)]),
+        ),
+        _ => (
+            NetKind::Hosting,
+            rng.random_range(2..=4),
+            Some(Sdk::PROGRAMMATIC[rng.random_range(0..Sdk::PROGRAMMATIC.len())]),
+        ),
+    };
+    let site = world.site(kind, country, servers, corpus, rng);
+    let client = client.map(|sdk| world.client(ClientSoftware::sdk(sdk)));
+    let first = rng.random_range(0..5);
+    let group = Group {
+        org_id: world.org_id(persona, index),
+        site,
+        payment_fp: (persona != Persona::UniversityClass)
+            .then(|| world.org_payment(persona, index)),
+        client,
+        country,
+        created: super::created_before(rng, 2 * 365 * DAY) + rng.random_range(0..8 * HOUR),
+        text: rng.random(),
+        hour: match persona {
+            Persona::EnterpriseBatch => rng.random_range(0.5..3.5),
+            _ => rng.random_range(8.0..16.0),
+        },
+        period: PROBE_PERIODS_MIN[rng.random_range(0..PROBE_PERIODS_MIN.len())] * MINUTE,
+        weekdays: [first, first + 2],
+    };
+    world.group(group)
+}
+
+/// Gives a new account its group and the persona's role.
+fn configure(
+    account: &mut Account,
+    persona: Persona,
+    group: u32,
+    member: u64,
+    world: &mut World,
+    corpus: &Corpus,
+) {
+    let shared = world.groups[group as usize].clone();
+    account.join(&shared);
+    let rng = &mut account.rng;
+    account.role = match persona {
+        Persona::EvalHarness => {
+            account.tier = Tier::Research;
+            account.adopt_at = RELEASE + rng.random_range(HOUR..20 * HOUR);
+            account.new_share = 1.0;
+            Role::Eval(EvalPlan {
+                suite: rng.random_range(0..SUITES.len()),
+                every_days: [2, 3, 7][rng.random_range(0..3)],
+                phase: rng.random_range(0..7),
+                hour: rng.random_range(0.0..24.0),
+            })
+        }
+        Persona::EnterpriseBatch => {
+            account.tier = Tier::Enterprise;
+            Role::Batch {
+                group,
+                volume: rng.random_range(20.0..120.0),
+            }
+        }
+        Persona::UniversityClass => {
+            // Students bring their own laptops; the campus NAT is what they share.
+            account.tier = Tier::Education;
+            account.created = shared.created + rng.random_range(0..8 * HOUR);
+            account.active_from = account.created;
+            Role::Class { group }
+        }
+        Persona::Reseller => {
+            account.tier = Tier::Reseller;
+            Role::Ordinary(Activity::new(rng, corpus, &RESELLER))
+        }
+        Persona::HealthCheck => {
+            account.tier = [Tier::Team, Tier::Enterprise][rng.random_range(0..2)];
+            account.small_share = 1.0;
+            account.new_share = 0.0;
+            let phase =
+                (shared.period * member as i64 / 20) % shared.period + rng.random_range(0..SECOND);
+            Role::Health { group, phase }
+        }
+        _ => unreachable!("{persona} is not a grouped hard negative"),
+    };
+}
+
+/// Tonight's batch: documents sent back to back from the org's servers.
+pub(crate) fn plan_batch(
+    account: &mut Account,
+    index: u32,
+    group: &Group,
+    volume: f64,
+    day: u32,
+    out: &mut Vec<Arrival>,
+) {
+    let offset = (account.key % 30) as i64 * MINUTE;
+    let mut ts = local_midnight(day, account.tz_min) + (group.hour * HOUR as f64) as i64 + offset;
+    for _ in 0..poisson(&mut account.rng, volume) {
+        account.push_conversation(index, ts, 1, Gap::Script, out);
+        ts += Gap::Script.sample(&mut account.rng) / 4;
+    }
+}
+
+/// The org's template over one document.
+pub(crate) fn write_batch(
+    group: &Group,
+    corpus: &Corpus,
+    arrival: &Arrival,
+    draft: &mut Draft,
+) -> Shape {
+    draft.set(TextField::SystemPrompt, None);
+    draft.set_tools(&[]);
+    let prompt = draft.text(TextField::Prompt);
+    prompt.push_str(BATCH_TEMPLATES[group.text as usize % BATCH_TEMPLATES.len()]);
+    let set = if arrival.item.is_multiple_of(2) {
+        PromptSet::WritingBench
+    } else {
+        PromptSet::ArenaHard
+    };
+    prompt.push_str(&corpus.prompts.pick(set, arrival.item >> 1).text);
+    Shape {
+        tokens: TokenKind::Conversation,
+        max_tokens: 1_024,
+        thinking: None,
+        endpoint: "batches",
+    }
+}
+
+/// A class meeting: present students send this week's homework during the class.
+pub(crate) fn plan_class(
+    account: &mut Account,
+    index: u32,
+    group: &Group,
+    day: u32,
+    out: &mut Vec<Arrival>,
+) {
+    let midnight = local_midnight(day, account.tz_min);
+    if !group
+        .weekdays
+        .contains(&weekday(midnight + 12 * HOUR, account.tz_min))
+    {
+        return;
+    }
+    let rng = &mut account.rng;
+    if !rng.random_bool(ATTENDANCE) {
+        return;
+    }
+    let start = midnight + (group.hour * HOUR as f64) as i64;
+    let week = (day / 7) as u64;
+    let mut times: Vec<EpochMillis> = (0..rng.random_range(2..=6))
+        .map(|_| start + rng.random_range(5 * MINUTE..CLASS_LENGTH))
+        .collect();
+    times.sort_unstable();
+    for ts in times {
+        let exercise = account.rng.random_range(0..HOMEWORK_ITEMS);
+        let item = derive(group.text as u64, Domain::Group, week, exercise) as u32;
+        account.push_item(index, ts, 1, Gap::Human, item, out);
+    }
+}
+
+/// A homework item, pasted verbatim.
+pub(crate) fn write_class(
+    group: &Group,
+    corpus: &Corpus,
+    arrival: &Arrival,
+    draft: &mut Draft,
+) -> Shape {
+    const COURSES: [PromptSet; 3] = [
+        PromptSet::Gsm8kTest,
+        PromptSet::HumanEval,
+        PromptSet::MtBench,
+    ];
+    let set = COURSES[group.text as usize % COURSES.len()];
+    draft.set(TextField::SystemPrompt, None);
+    draft.set_tools(&[]);
+    draft.set(
+        TextField::Prompt,
+        Some(&corpus.prompts.pick(set, arrival.item).text),
+    );
+    Shape {
+        tokens: TokenKind::Conversation,
+        max_tokens: 4_096,
+        thinking: None,
+        endpoint: "messages",
+    }
+}
+
+/// Probes every `period` around the clock, with a second or two of scheduler jitter.
+pub(crate) fn plan_health(
+    account: &mut Account,
+    index: u32,
+    group: &Group,
+    phase: i64,
+    day: u32,
+    out: &mut Vec<Arrival>,
+) {
+    let end = day_start(day + 1);
+    let mut ts = day_start(day) + phase;
+    while ts < end {
+        let jitter = account.rng.random_range(0..2 * SECOND);
+        account.push_item(index, ts + jitter, 1, Gap::Script, 0, out);
+        ts += group.period;
+    }
+}
+
+/// The org's probe prompt.
+pub(crate) fn write_health(group: &Group, draft: &mut Draft) -> Shape {
+    draft.set(TextField::SystemPrompt, None);
+    draft.set_tools(&[]);
+    draft.set(
+        TextField::Prompt,
+        Some(PROBES[group.text as usize % PROBES.len()]),
+    );
+    Shape {
+        tokens: TokenKind::Conversation,
+        max_tokens: 8,
+        thinking: None,
+        endpoint: "messages",
+    }
+}
