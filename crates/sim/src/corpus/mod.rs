@@ -42,7 +42,9 @@ impl fmt::Display for CorpusSource {
 }
 
 /// Prompts, rate traces, token counts, network ranges and user agents, parsed into compact
-/// tables that every account samples from.
+/// tables that every account samples from. Cloning copies the tables (tens of megabytes),
+/// which is cheaper than loading again.
+#[derive(Clone)]
 pub struct Corpus {
     source: CorpusSource,
     pub(crate) prompts: Prompts,

@@ -85,7 +85,7 @@ struct Range {
 }
 
 /// Ranges of one kind and country, sampled in proportion to (capped) size.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Pool {
     ranges: Vec<Range>,
     cumulative: Vec<u64>,
@@ -116,7 +116,7 @@ impl Pool {
 }
 
 /// Every range, grouped by network kind and by the country its ASN is attributed to.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct RangeTable {
     /// `pools[kind][country]`, with one extra country slot holding every range of the kind.
     pools: Vec<Vec<Pool>>,
@@ -226,7 +226,7 @@ pub(crate) struct Browser {
 }
 
 /// Browser user agents with their share of real traffic.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Browsers {
     browsers: Vec<Browser>,
     cumulative: Vec<f64>,

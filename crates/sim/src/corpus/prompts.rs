@@ -7,10 +7,10 @@ use serde::Deserialize;
 use super::{malformed, read_text};
 use crate::error::SimError;
 
-/// Longest prompt kept, in characters. Some corpus prompts carry pages of reference material;
-/// their opening carries all the signal a detector can use, and the rest would only inflate
-/// the output and slow writing.
-pub(crate) const MAX_PROMPT_CHARS: usize = 1_200;
+/// Longest prompt kept, in bytes (cut at a character boundary). Some corpus prompts carry
+/// pages of reference material; their opening carries the signal a detector can use (the
+/// request, the task), while the rest would multiply output size and halve write throughput.
+pub(crate) const MAX_PROMPT_BYTES: usize = 512;
 
 /// One corpus file of prompts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +63,7 @@ pub(crate) struct Prompt {
 }
 
 impl Prompt {
-    /// A prompt, cut to [`MAX_PROMPT_CHARS`].
+    /// A prompt, cut to [`MAX_PROMPT_BYTES`].
     pub(crate) fn new(text: &str, followup: Option<&str>) -> Prompt {
         Prompt {
             text: truncate(text).into(),
@@ -73,14 +73,18 @@ impl Prompt {
 }
 
 fn truncate(text: &str) -> &str {
-    match text.char_indices().nth(MAX_PROMPT_CHARS) {
-        Some((cut, _)) => &text[..cut],
-        None => text,
+    if text.len() <= MAX_PROMPT_BYTES {
+        return text;
     }
+    let cut = (0..=MAX_PROMPT_BYTES)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    &text[..cut]
 }
 
 /// Every prompt set, each non-empty.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Prompts {
     sets: Vec<Vec<Prompt>>,
 }

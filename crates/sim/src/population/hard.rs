@@ -8,7 +8,9 @@ use rand::Rng;
 
 use super::ordinary::{Activity, RESELLER, poisson};
 use super::{Account, Group, Role, Shape, Tier, World};
-use crate::clock::{DAY, Gap, HOUR, MINUTE, RELEASE, SECOND, day_start, local_midnight, weekday};
+use crate::clock::{
+    DAY, Gap, HOUR, MINUTE, RELEASE, SECOND, WINDOW_START, day_start, local_midnight, weekday,
+};
 use crate::corpus::{Corpus, NetKind, PromptSet, TokenKind};
 use crate::emission::{Arrival, Draft, TextField};
 use crate::network::{ClientSoftware, Sdk, sample_country};
@@ -199,6 +201,9 @@ fn configure(
     account.role = match persona {
         Persona::EvalHarness => {
             account.tier = Tier::Research;
+            // An established lab: signed up before the window, so it can evaluate the release.
+            account.created = account.created.min(WINDOW_START - DAY);
+            account.active_from = account.created;
             account.adopt_at = RELEASE + rng.random_range(HOUR..20 * HOUR);
             account.new_share = 1.0;
             Role::Eval(EvalPlan {

@@ -298,7 +298,8 @@ impl World {
         index
     }
 
-    /// A new site of `size` addresses of `kind` in `country`, spread over a few networks.
+    /// A new site of `size` addresses of `kind` in `country`. A campus sits on its one
+    /// network; servers and proxies are spread over up to three providers.
     pub(crate) fn site(
         &mut self,
         kind: NetKind,
@@ -307,7 +308,12 @@ impl World {
         corpus: &Corpus,
         rng: &mut SimRng,
     ) -> u32 {
-        let networks: Vec<Addr> = (0..rng.random_range(1..=3))
+        let providers = if kind == NetKind::Campus {
+            1
+        } else {
+            rng.random_range(1..=3)
+        };
+        let networks: Vec<Addr> = (0..providers)
             .map(|_| corpus.net.sample(kind, country, rng))
             .collect();
         let addrs = (0..size.max(1))
