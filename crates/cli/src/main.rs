@@ -1,1 +1,71 @@
-fn main() {}
+//! `hydrascope`: detect distillation campaigns in AI model API traffic.
+//!
+//! The binary only parses arguments and wires the library crates together; every command
+//! lives in its own module under `commands`.
+
+mod commands;
+mod progress;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "hydrascope",
+    version,
+    about = "Detect, attribute and respond to distillation campaigns in AI model API traffic"
+)]
+struct Cli {
+    /// More log output (-v: debug, -vv: trace). `RUST_LOG` overrides it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate provider traffic with distillation campaigns, and its ground truth.
+    Simulate(commands::simulate::SimulateArgs),
+    /// Normalise events (JSONL, CSV, Parquet; plain, .gz, .zst) into one canonical,
+    /// day-partitioned Parquet dataset, quarantining bad input.
+    Ingest(commands::ingest::IngestArgs),
+    /// The end-to-end demonstration on the embedded default: simulate a scenario, ingest it
+    /// and print what arrived.
+    Demo(commands::demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let outcome = match cli.command {
+        Command::Simulate(args) => commands::simulate::run(&args).map(|_| ()),
+        Command::Ingest(args) => commands::ingest::run(&args).map(|_| ()),
+        Command::Demo(args) => commands::demo::run(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}

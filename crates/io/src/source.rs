@@ -52,6 +52,8 @@ const SIDE_OUTPUTS: &[&str] = &[
     "truth.jsonl",
     "verdicts.jsonl",
     "ingest-report.json",
+    "simulation.json",
+    "campaigns.json",
 ];
 
 /// The format and compression a file name announces (`events.jsonl.zst` → JSONL in zstd).
@@ -219,6 +221,7 @@ mod tests {
             "truth.jsonl.zst",
             "verdicts.jsonl",
             "ingest-report.json",
+            "simulation.json",
             ".hidden.jsonl",
             "_SUCCESS",
             "_temporary/x.jsonl",

@@ -1,0 +1,164 @@
+//! End-to-end tests of the `hydrascope` binary: the commands a user types, on real files.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn hydrascope(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hydrascope"))
+        .args(args)
+        .current_dir(cwd)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("the hydrascope binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        stdout(output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The real corpora shipped beside the repository.
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
+}
+
+fn parquet_parts(dir: &Path) -> Vec<PathBuf> {
+    let mut parts = Vec::new();
+    for day in fs::read_dir(dir).unwrap() {
+        let day = day.unwrap().path();
+        if day.is_dir() {
+            assert!(
+                day.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("day=")
+            );
+            parts.extend(fs::read_dir(&day).unwrap().map(|p| p.unwrap().path()));
+        }
+    }
+    parts
+}
+
+#[test]
+fn simulate_then_ingest_writes_a_day_partitioned_dataset_without_loss() {
+    let work = tempfile::tempdir().unwrap();
+    let corpus = corpus_dir();
+    let sim = hydrascope(
+        &[
+            "simulate",
+            "--scenario",
+            "deepseek-2026",
+            "--scale",
+            "0.02",
+            "--benign-accounts",
+            "300",
+            "--seed",
+            "5",
+            "--out",
+            "sim",
+            "--corpus",
+            corpus.to_str().unwrap(),
+        ],
+        work.path(),
+    );
+    assert_success(&sim);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.path().join("sim/simulation.json")).unwrap())
+            .unwrap();
+    let simulated = summary["traffic"]["events"].as_u64().unwrap();
+    assert!(simulated > 1_000, "{simulated} events");
+    let truth = fs::read_to_string(work.path().join("sim/truth.jsonl")).unwrap();
+    assert!(truth.lines().count() > 300);
+
+    let ingest = hydrascope(&["ingest", "sim", "--out", "dataset"], work.path());
+    assert_success(&ingest);
+    assert!(stdout(&ingest).contains(&format!("ingested {simulated} events")));
+    assert!(stdout(&ingest).contains("bad input: none"));
+    assert!(!parquet_parts(&work.path().join("dataset")).is_empty());
+    let quarantine = fs::read_to_string(work.path().join("dataset/quarantine.jsonl")).unwrap();
+    assert!(quarantine.is_empty());
+}
+
+#[test]
+fn ingest_quarantines_bad_lines_and_fails_only_above_the_allowed_share() {
+    let work = tempfile::tempdir().unwrap();
+    let mut lines: Vec<String> = (0..99)
+        .map(|i| {
+            format!(
+                r#"{{"ts":{},"account_id":"a{}"}}"#,
+                1_776_827_647_000i64 + i,
+                i % 5
+            )
+        })
+        .collect();
+    lines.push(r#"{"account_id":"no-ts"}"#.to_owned());
+    fs::write(work.path().join("events.jsonl"), lines.join("\n")).unwrap();
+
+    let tolerated = hydrascope(
+        &[
+            "ingest",
+            "events.jsonl",
+            "--out",
+            "ok",
+            "--max-bad-share",
+            "0.05",
+        ],
+        work.path(),
+    );
+    assert_success(&tolerated);
+    assert!(stdout(&tolerated).contains("ingested 99 events"));
+    assert!(stdout(&tolerated).contains("missing_field:ts"));
+    let quarantined = fs::read_to_string(work.path().join("ok/quarantine.jsonl")).unwrap();
+    let record: serde_json::Value = serde_json::from_str(quarantined.trim()).unwrap();
+    assert_eq!(record["line"], 100);
+    assert_eq!(record["reason"], "missing_field:ts");
+    assert!(record["source"].as_str().unwrap().ends_with("events.jsonl"));
+
+    let refused = hydrascope(
+        &[
+            "ingest",
+            "events.jsonl",
+            "--out",
+            "strict",
+            "--max-bad-share",
+            "0.001",
+        ],
+        work.path(),
+    );
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("1 of 100 input records"), "{message}");
+    assert!(work.path().join("strict/quarantine.jsonl").exists());
+}
+
+#[test]
+fn the_simulator_runs_without_a_corpus_and_says_so() {
+    let work = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_hydrascope"))
+        .args([
+            "simulate",
+            "--scenario",
+            "baseline",
+            "--benign-accounts",
+            "50",
+            "--out",
+            "sim",
+        ])
+        .current_dir(work.path())
+        .env_remove("HYDRASCOPE_CORPUS")
+        .output()
+        .unwrap();
+    assert_success(&output);
+    assert!(stdout(&output).contains("built-in fallback"));
+}
