@@ -51,6 +51,13 @@ pub(crate) fn local_midnight(day: u32, offset_min: i32) -> EpochMillis {
     day_start(day) - offset_min as i64 * MINUTE
 }
 
+/// Local midnight and weekday (Monday = 0) of window day `day` in a zone `offset_min` from
+/// UTC, for plans made in local time.
+pub(crate) fn local_day(day: u32, offset_min: i32) -> (EpochMillis, u32) {
+    let midnight = local_midnight(day, offset_min);
+    (midnight, weekday(midnight + 12 * HOUR, offset_min))
+}
+
 /// The shape of a day, as relative activity per local hour (peak 1.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Diurnal {

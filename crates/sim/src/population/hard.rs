@@ -9,7 +9,7 @@ use rand::Rng;
 use super::ordinary::{Activity, RESELLER, poisson};
 use super::{Account, Group, Role, Shape, Tier, World};
 use crate::clock::{
-    DAY, Gap, HOUR, MINUTE, RELEASE, SECOND, WINDOW_START, day_start, local_midnight, weekday,
+    DAY, Gap, HOUR, MINUTE, RELEASE, SECOND, WINDOW_START, day_start, local_day, local_midnight,
 };
 use crate::corpus::{Corpus, NetKind, PromptSet, TokenKind};
 use crate::emission::{Arrival, Draft, TextField};
@@ -293,11 +293,8 @@ pub(crate) fn plan_class(
     day: u32,
     out: &mut Vec<Arrival>,
 ) {
-    let midnight = local_midnight(day, account.tz_min);
-    if !group
-        .weekdays
-        .contains(&weekday(midnight + 12 * HOUR, account.tz_min))
-    {
+    let (midnight, weekday) = local_day(day, account.tz_min);
+    if !group.weekdays.contains(&weekday) {
         return;
     }
     let rng = &mut account.rng;

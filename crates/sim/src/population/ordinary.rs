@@ -7,7 +7,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Poisson};
 
 use super::{Account, Role, Shape, Tier, World};
-use crate::clock::{Diurnal, Gap, HOUR, local_hour, local_midnight, weekday};
+use crate::clock::{Diurnal, Gap, local_day, local_hour};
 use crate::corpus::{Corpus, DayShape, NetKind, PromptSet, TokenKind};
 use crate::emission::{Arrival, Draft, TextField};
 use crate::network::{ClientSoftware, Sdk};
@@ -82,10 +82,9 @@ impl Activity {
         day: u32,
         out: &mut Vec<Arrival>,
     ) {
-        let midnight = local_midnight(day, account.tz_min);
+        let (midnight, weekday) = local_day(day, account.tz_min);
         let shape = corpus.rates[self.trace as usize].day(day + self.trace_offset);
         let rng = &mut account.rng;
-        let weekday = weekday(midnight + 12 * HOUR, account.tz_min);
         let p_active = (self.p_active * self.diurnal.weekday_factor(weekday)).min(1.0);
         if shape.weight <= 0.0 || !rng.random_bool(p_active) {
             return;
