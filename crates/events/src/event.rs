@@ -7,7 +7,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::field::Field;
-use crate::time::{EpochMillis, format_rfc3339};
+use crate::time::{EpochMillis, Rfc3339};
 
 /// Whether extended reasoning was requested: the contract allows a flag or a token budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,7 @@ impl Event {
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
-        map.serialize_entry(Field::Ts.name(), &format_rfc3339(self.ts))?;
+        map.serialize_entry(Field::Ts.name(), Rfc3339::new(self.ts).as_str())?;
         map.serialize_entry(Field::AccountId.name(), &self.account_id)?;
         let strings = [
             (Field::RequestId, &self.request_id),
@@ -105,7 +105,7 @@ impl Serialize for Event {
             entry(&mut map, field, value)?;
         }
         if let Some(created) = self.account_created {
-            map.serialize_entry(Field::AccountCreated.name(), &format_rfc3339(created))?;
+            map.serialize_entry(Field::AccountCreated.name(), Rfc3339::new(created).as_str())?;
         }
         entry(&mut map, Field::AccountTier, &self.account_tier)?;
         entry(&mut map, Field::Ip, &self.ip)?;

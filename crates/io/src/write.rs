@@ -78,6 +78,18 @@ impl Encoder for zstd::Encoder<'static, File> {
     }
 }
 
+/// A zstd encoder that compresses on a worker thread when the machine has a core to spare:
+/// compression is about a third of the cost of writing events, and the thread that produces
+/// them (the simulator, a scan) is otherwise busy the whole time.
+fn zstd_encoder(file: File) -> io::Result<zstd::Encoder<'static, File>> {
+    let mut encoder = zstd::Encoder::new(file, JSONL_ZSTD_LEVEL)?;
+    let spare_cores = std::thread::available_parallelism().map_or(0, |n| n.get() - 1);
+    if spare_cores > 0 {
+        encoder.multithread(1)?;
+    }
+    Ok(encoder)
+}
+
 /// Writes one JSON value per line, compressed as the file name says.
 pub struct JsonlWriter {
     path: PathBuf,
@@ -96,12 +108,12 @@ impl JsonlWriter {
                 file,
                 flate2::Compression::fast(),
             )),
-            Compression::Zstd => Box::new(zstd::Encoder::new(file, JSONL_ZSTD_LEVEL).map_err(
-                |source| IoError::Create {
+            Compression::Zstd => {
+                Box::new(zstd_encoder(file).map_err(|source| IoError::Create {
                     path: path.clone(),
                     source,
-                },
-            )?),
+                })?)
+            }
         };
         Ok(JsonlWriter {
             out: Some(BufWriter::with_capacity(WRITE_BUFFER_BYTES, encoder)),
