@@ -1,0 +1,11 @@
+//! The batch engine of hydrascope: the detection core run as Apache DataFusion plans.
+//!
+//! `hydrascope scan` runs here, in process by default; the plans use only DataFusion's
+//! extension points (table providers, UDFs, UDAFs with mergeable state) so that the same plan
+//! can later be shipped to a Ballista cluster unchanged. The detection logic itself lives in
+//! `hydrascope-core`; this crate only adapts it to Arrow arrays and DataFusion plans.
+//!
+//! Work in progress (the detection issue): this commit only brings DataFusion into the
+//! workspace with the minimal feature set, so that its build cost is paid and measured once.
+
+pub use datafusion;
