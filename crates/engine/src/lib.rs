@@ -4,8 +4,12 @@
 //! extension points (table providers, UDFs, UDAFs with mergeable state) so that the same plan
 //! can later be shipped to a Ballista cluster unchanged. The detection logic itself lives in
 //! `hydrascope-core`; this crate only adapts it to Arrow arrays and DataFusion plans.
-//!
-//! Work in progress (the detection issue): this commit only brings DataFusion into the
-//! workspace with the minimal feature set, so that its build cost is paid and measured once.
 
-pub use datafusion;
+pub mod error;
+pub mod input;
+
+pub use error::EngineError;
+pub use input::{EVENTS_TABLE, RegisteredInput, register_events};
+
+#[cfg(test)]
+mod tests;

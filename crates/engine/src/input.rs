@@ -1,0 +1,242 @@
+//! Traffic as the `events` table of a DataFusion session.
+//!
+//! Two roads lead in. The canonical dataset written by `hydrascope ingest` is read by
+//! DataFusion's own Parquet scan, in parallel and with projection pushdown: this is the fast
+//! path that large scans and the cluster mode use. Anything else (raw JSONL, CSV, foreign
+//! Parquet, compressed files) streams through `hydrascope-io`'s tolerant readers, so that bad
+//! records are quarantined by the same rules as `ingest` instead of failing the query.
+
+use std::fmt;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::error::DataFusionError;
+use datafusion::execution::TaskContext;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::physical_plan::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::PartitionStream;
+use datafusion::prelude::SessionContext;
+use hydrascope_io::quarantine::{BadInputPolicy, QuarantineWriter};
+use hydrascope_io::source::{self, Compression, Format, InputFile};
+use hydrascope_io::{EventStream, IoError, ReadStats, canonical_schema};
+
+use crate::error::EngineError;
+
+/// Name of the table every scan plan reads.
+pub const EVENTS_TABLE: &str = "events";
+
+/// Rows per batch when streaming raw input: large enough to amortise per-batch overhead,
+/// small enough that a batch of long prompts stays a few megabytes.
+const STREAM_BATCH_ROWS: usize = 8_192;
+
+/// How the input was registered, and what reading it found.
+#[derive(Debug)]
+pub struct RegisteredInput {
+    road: Road,
+    quarantine_path: PathBuf,
+}
+
+#[derive(Debug)]
+enum Road {
+    /// Canonical Parquet files read natively; they were validated when ingested.
+    Canonical { files: usize },
+    /// Raw input read through the tolerant readers; the outcome appears once read.
+    Streamed(Arc<Mutex<StreamOutcome>>),
+}
+
+#[derive(Debug, Default)]
+struct StreamOutcome {
+    stats: Option<ReadStats>,
+    error: Option<String>,
+}
+
+impl RegisteredInput {
+    /// True when the input is the canonical dataset read by DataFusion's Parquet scan.
+    pub fn is_canonical(&self) -> bool {
+        matches!(self.road, Road::Canonical { .. })
+    }
+
+    /// After the plans have run: the read statistics (none for canonical input, which was
+    /// checked at ingest), failing when reading broke or the bad-input share is too high.
+    pub fn finish(&self, policy: &BadInputPolicy) -> Result<Option<ReadStats>, EngineError> {
+        let Road::Streamed(outcome) = &self.road else {
+            return Ok(None);
+        };
+        let outcome = outcome
+            .lock()
+            .expect("reader thread does not panic holding the lock");
+        if let Some(error) = &outcome.error {
+            return Err(EngineError::Input(error.clone()));
+        }
+        let stats = outcome
+            .stats
+            .clone()
+            .ok_or_else(|| EngineError::Input("the input was never read to its end".into()))?;
+        policy.check(&stats, &self.quarantine_path)?;
+        Ok(Some(stats))
+    }
+
+    /// Files read natively, for reports.
+    pub fn canonical_files(&self) -> Option<usize> {
+        match self.road {
+            Road::Canonical { files } => Some(files),
+            Road::Streamed(_) => None,
+        }
+    }
+}
+
+/// Registers `input` (file, directory or glob) as the [`EVENTS_TABLE`] of `ctx`; bad records
+/// of raw input go to `quarantine_path`.
+pub fn register_events(
+    ctx: &SessionContext,
+    input: &Path,
+    quarantine_path: &Path,
+) -> Result<RegisteredInput, EngineError> {
+    let files = source::resolve(input)?;
+    let road = if all_canonical_parquet(&files) {
+        register_canonical(ctx, &files)?;
+        Road::Canonical { files: files.len() }
+    } else {
+        let outcome = Arc::new(Mutex::new(StreamOutcome::default()));
+        let partition = StreamedEvents {
+            schema: canonical_schema(),
+            source: Mutex::new(Some((files, quarantine_path.to_path_buf()))),
+            outcome: Arc::clone(&outcome),
+        };
+        let table = StreamingTable::try_new(canonical_schema(), vec![Arc::new(partition)])?;
+        ctx.register_table(EVENTS_TABLE, Arc::new(table))?;
+        Road::Streamed(outcome)
+    };
+    Ok(RegisteredInput {
+        road,
+        quarantine_path: quarantine_path.to_path_buf(),
+    })
+}
+
+/// True when every file is uncompressed Parquet whose schema is exactly the canonical one.
+fn all_canonical_parquet(files: &[InputFile]) -> bool {
+    let canonical = canonical_schema();
+    !files.is_empty()
+        && files.iter().all(|file| {
+            file.format == Some(Format::Parquet)
+                && file.compression == Compression::None
+                && parquet_schema(&file.path)
+                    .is_some_and(|schema| schema.fields() == canonical.fields())
+        })
+}
+
+fn parquet_schema(path: &Path) -> Option<SchemaRef> {
+    let file = File::open(path).ok()?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file).ok()?;
+    Some(Arc::clone(builder.schema()))
+}
+
+fn register_canonical(ctx: &SessionContext, files: &[InputFile]) -> Result<(), EngineError> {
+    let urls = files
+        .iter()
+        .map(|file| {
+            let absolute = std::path::absolute(&file.path).map_err(|source| IoError::Read {
+                path: file.path.clone(),
+                source,
+            })?;
+            Ok(ListingTableUrl::parse(absolute.to_string_lossy())?)
+        })
+        .collect::<Result<Vec<_>, EngineError>>()?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(canonical_schema());
+    ctx.register_table(EVENTS_TABLE, Arc::new(ListingTable::try_new(config)?))?;
+    Ok(())
+}
+
+/// Raw input as one DataFusion partition: a blocking thread reads and validates records,
+/// quarantines bad ones, and hands canonical batches to the query through a channel.
+struct StreamedEvents {
+    schema: SchemaRef,
+    /// Taken by the first (and only) execution: a stream of files can be read once.
+    source: Mutex<Option<(Vec<InputFile>, PathBuf)>>,
+    outcome: Arc<Mutex<StreamOutcome>>,
+}
+
+impl fmt::Debug for StreamedEvents {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamedEvents").finish_non_exhaustive()
+    }
+}
+
+impl PartitionStream for StreamedEvents {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let (sender, receiver) = tokio::sync::mpsc::channel(2);
+        let taken = self.source.lock().expect("not poisoned").take();
+        let outcome = Arc::clone(&self.outcome);
+        std::thread::spawn(move || {
+            let result = match taken {
+                Some((files, quarantine)) => read_into(files, &quarantine, &sender),
+                None => Err("the streamed input can only be read once per scan".to_owned()),
+            };
+            let mut outcome = outcome.lock().expect("not poisoned");
+            match result {
+                Ok(stats) => outcome.stats = Some(stats),
+                Err(error) => {
+                    let _ = sender.blocking_send(Err(DataFusionError::Execution(error.clone())));
+                    outcome.error = Some(error);
+                }
+            }
+        });
+        let stream = futures_stream(receiver);
+        Box::pin(RecordBatchStreamAdapter::new(
+            Arc::clone(&self.schema),
+            stream,
+        ))
+    }
+}
+
+type BatchSender =
+    tokio::sync::mpsc::Sender<Result<datafusion::arrow::array::RecordBatch, DataFusionError>>;
+
+/// Reads every record, quarantining the bad ones, and sends the batches; returns the counts.
+fn read_into(
+    files: Vec<InputFile>,
+    quarantine: &Path,
+    sender: &BatchSender,
+) -> Result<ReadStats, String> {
+    let mut writer = QuarantineWriter::create(quarantine).map_err(|e| e.to_string())?;
+    let mut batches =
+        EventStream::from_files(files).batches(STREAM_BATCH_ROWS, |record| match &record.outcome {
+            Ok(_) => Ok(()),
+            Err(bad) => writer.write(&record.source, record.line, bad),
+        });
+    for batch in batches.by_ref() {
+        let batch = batch.map_err(|e| e.to_string())?;
+        if sender.blocking_send(Ok(batch)).is_err() {
+            // The query stopped early (e.g. a LIMIT): nothing more to read.
+            break;
+        }
+    }
+    let stats = batches.stream().stats().clone();
+    drop(batches);
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(stats)
+}
+
+fn futures_stream(
+    mut receiver: tokio::sync::mpsc::Receiver<
+        Result<datafusion::arrow::array::RecordBatch, DataFusionError>,
+    >,
+) -> impl futures::Stream<Item = Result<datafusion::arrow::array::RecordBatch, DataFusionError>> {
+    futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
