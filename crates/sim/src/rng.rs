@@ -28,6 +28,8 @@ pub(crate) enum Domain {
     Org = 9,
     ApiKey = 10,
     Campaign = 11,
+    /// Whether a conversation goes to the small model.
+    SmallModel = 12,
 }
 
 /// A 64-bit hash of `(domain, a, b)` under `seed`.

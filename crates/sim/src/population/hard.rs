@@ -206,6 +206,8 @@ fn configure(
             account.active_from = account.created;
             account.adopt_at = RELEASE + rng.random_range(HOUR..20 * HOUR);
             account.new_share = 1.0;
+            // A harness evaluates one model until the release: the flagship or the small one.
+            account.small_share = if rng.random_bool(0.5) { 1.0 } else { 0.0 };
             Role::Eval(EvalPlan {
                 suite: rng.random_range(0..SUITES.len()),
                 every_days: [2, 3, 7][rng.random_range(0..3)],

@@ -234,17 +234,14 @@ impl Account {
     }
 
     /// The model of a conversation: the new one once adopted (for its share of
-    /// conversations), otherwise the large or small one. Fixed per conversation.
+    /// conversations), otherwise the small one for its share and else the large one. Fixed
+    /// per conversation; the two draws are independent hashes of the conversation.
     fn model(&self, arrival: &Arrival) -> &'static str {
-        let draw = unit(derive(
-            0,
-            Domain::Conversation,
-            self.key,
-            arrival.conv as u64,
-        ));
-        if arrival.ts >= self.adopt_at && draw < self.new_share {
+        let conv = arrival.conv as u64;
+        let new_draw = unit(derive(0, Domain::Conversation, self.key, conv));
+        if arrival.ts >= self.adopt_at && new_draw < self.new_share {
             MODEL_NEW
-        } else if unit(draw.to_bits()) < self.small_share {
+        } else if unit(derive(0, Domain::SmallModel, self.key, conv)) < self.small_share {
             MODEL_SMALL
         } else {
             MODEL_LARGE
@@ -541,6 +538,52 @@ impl Population<'_> {
         match account.role {
             Role::Hydra(worker) => Some(self.world.runs[worker.run() as usize].campaign),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Share of `conversations` conversations an account of small-model share `share` sends
+    /// to the small model, before any new-model adoption.
+    fn small_model_share(share: f64, conversations: u32) -> f64 {
+        let corpus = Corpus::built_in();
+        let mut world = World::new(5);
+        let key = (Persona::Developer as u64, 0);
+        let mut account = Account::new(
+            &mut world,
+            &corpus,
+            Domain::BenignAccount,
+            key,
+            Persona::Developer,
+        );
+        account.small_share = share;
+        account.adopt_at = EpochMillis::MAX;
+        let small = (0..conversations)
+            .filter(|&conv| {
+                let arrival = Arrival {
+                    ts: WINDOW_START,
+                    account: 0,
+                    conv,
+                    turn: 0,
+                    item: 0,
+                };
+                account.model(&arrival) == MODEL_SMALL
+            })
+            .count();
+        small as f64 / conversations as f64
+    }
+
+    #[test]
+    fn an_accounts_small_model_share_is_honoured_per_conversation() {
+        for share in [0.0, 0.1, 0.25, 0.4, 0.9, 1.0] {
+            let seen = small_model_share(share, 20_000);
+            assert!(
+                (seen - share).abs() < 0.02,
+                "configured small-model share {share}, sent {seen:.3}"
+            );
         }
     }
 }
