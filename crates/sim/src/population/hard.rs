@@ -104,6 +104,10 @@ const HOMEWORK_ITEMS: u64 = 5;
 const ATTENDANCE: f64 = 0.85;
 /// Length of a class meeting.
 const CLASS_LENGTH: i64 = 90 * MINUTE;
+/// A class meets twice a week, two days apart, on weekdays: Monday and Wednesday, Tuesday and
+/// Thursday, or Wednesday and Friday (Monday = 0).
+const CLASS_SPACING: u32 = 2;
+const CLASS_PAIRS: u32 = 5 - CLASS_SPACING;
 
 /// Builds `count` accounts of a hard-negative `persona` (the coding agent is built with the
 /// ordinary personas, whose rhythm it shares).
@@ -166,7 +170,7 @@ fn new_group(
     };
     let site = world.site(kind, country, servers, corpus, rng);
     let client = client.map(|sdk| world.client(ClientSoftware::sdk(sdk)));
-    let first = rng.random_range(0..5);
+    let first = rng.random_range(0..CLASS_PAIRS);
     let group = Group {
         org_id: world.org_id(persona, index),
         site,
@@ -181,7 +185,7 @@ fn new_group(
             _ => rng.random_range(8.0..16.0),
         },
         period: PROBE_PERIODS_MIN[rng.random_range(0..PROBE_PERIODS_MIN.len())] * MINUTE,
-        weekdays: [first, first + 2],
+        weekdays: [first, first + CLASS_SPACING],
     };
     world.group(group)
 }
@@ -374,5 +378,54 @@ pub(crate) fn write_health(group: &Group, draft: &mut Draft) -> Shape {
         max_tokens: 8,
         thinking: None,
         endpoint: "messages",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{WINDOW_DAYS, weekday};
+
+    #[test]
+    fn classes_meet_on_two_weekdays_in_their_local_time() {
+        let corpus = Corpus::built_in();
+        let mut world = World::new(3);
+        let mut accounts = Vec::new();
+        build(
+            Persona::UniversityClass,
+            3_000,
+            &mut world,
+            &corpus,
+            &mut accounts,
+        );
+        let (mut out, mut meetings) = (Vec::new(), 0);
+        for (index, account) in accounts.iter_mut().enumerate() {
+            let Role::Class { group } = account.role else {
+                panic!("a class member without a class");
+            };
+            let group = world.groups[group as usize].clone();
+            assert!(
+                group.weekdays.iter().all(|&d| d < 5),
+                "{:?}",
+                group.weekdays
+            );
+            for day in 0..WINDOW_DAYS {
+                out.clear();
+                plan_class(account, index as u32, &group, day, &mut out);
+                meetings += out.len();
+                for arrival in &out {
+                    let local = weekday(arrival.ts, account.tz_min);
+                    assert!(
+                        group.weekdays.contains(&local),
+                        "a class meeting on local weekday {local}, planned for {:?}",
+                        group.weekdays
+                    );
+                }
+            }
+        }
+        assert!(
+            meetings > 10_000,
+            "only {meetings} homework prompts planned"
+        );
     }
 }
