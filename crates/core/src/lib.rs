@@ -8,6 +8,7 @@
 //! depends on the order or the partitioning of its input, and this crate does no I/O and pulls
 //! in no engine: the engine crates adapt its summaries to their own aggregation machinery.
 
+pub mod activity;
 pub mod merge;
 pub mod traffic;
 
