@@ -16,7 +16,7 @@ use crate::emission::{Arrival, Draft, TextField};
 use crate::knobs::{Knobs, Payment, Proxy, Timing};
 use crate::network::{COUNTRIES, ClientSoftware, NetMode, Sdk, country_index, sample_country};
 use crate::population::ordinary::{conversation_length, poisson};
-use crate::population::{Account, Role, Shape, Tier, World};
+use crate::population::{Account, Limits, Role, Shape, Tier, World};
 use crate::rng::{Domain, SimRng, derive, payment_fp, stream, unit};
 use crate::scenario::{AccountKind, Campaign, CampaignSpec};
 use crate::text::{Composer, Lang, TaskKind};
@@ -36,9 +36,12 @@ const WAVE_LENGTH: i64 = 20 * MINUTE;
 const HUMAN_ACTIVE_DAYS: f64 = 0.9;
 /// Jitter of a round-robin slot, as a share of the account's period.
 const ROUND_ROBIN_JITTER: f64 = 0.02;
-/// The thinking budget campaigns ask for, and their output limits: they max out answers.
+/// The thinking budget campaigns ask for.
 const THINKING_BUDGET: u32 = 16_000;
-const MAX_TOKENS: u32 = 8_192;
+/// Operators' `max_tokens` weights over [`crate::population::MAX_TOKENS`], per conversation:
+/// long answers, but only values honest clients send too; with thinking, a value above the
+/// budget (32,000 or 64,000, as coding agents send).
+const OPERATOR_LIMITS: Limits = Limits([0, 5, 15, 40, 20, 15, 5]);
 
 /// The SDKs an operator's workers run: common ones, shared with honest developers.
 const OPERATOR_SDKS: &[Sdk] = &[
@@ -336,11 +339,10 @@ impl Worker {
         }
         Shape {
             tokens: task.token_kind(),
-            max_tokens: if thinking.is_some() {
-                2 * MAX_TOKENS
-            } else {
-                MAX_TOKENS
-            },
+            max_tokens: OPERATOR_LIMITS.pick(
+                account.conversation_draw(arrival, Domain::MaxTokens),
+                thinking.unwrap_or(0),
+            ),
             thinking,
             endpoint: "messages",
         }

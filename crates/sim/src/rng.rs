@@ -30,6 +30,10 @@ pub(crate) enum Domain {
     Campaign = 11,
     /// Whether a conversation goes to the small model.
     SmallModel = 12,
+    /// The `max_tokens` of a conversation.
+    MaxTokens = 13,
+    /// The thinking budget of a conversation.
+    ThinkingBudget = 14,
 }
 
 /// A 64-bit hash of `(domain, a, b)` under `seed`.

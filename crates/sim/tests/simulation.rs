@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use hydrascope_events::Event;
+use hydrascope_events::{Event, Thinking};
 use hydrascope_sim::{
     Corpus, CorpusSource, KnobOverrides, Payment, Persona, Proxy, Scenario, SimConfig, SimError,
     SimReport, WINDOW_END, WINDOW_START, simulate,
@@ -466,6 +466,41 @@ fn no_field_reveals_persona_or_campaign() {
     assert!(
         campaign.is_subset(&benign),
         "campaign user agents no honest account uses: {:?}",
+        campaign.difference(&benign)
+    );
+}
+
+/// The thinking budget of an event, if it asks for thinking.
+fn budget(thinking: Option<Thinking>) -> Option<u32> {
+    match thinking {
+        Some(Thinking::Budget(budget)) => Some(budget),
+        Some(Thinking::Enabled(on)) => on.then_some(0),
+        None => None,
+    }
+}
+
+#[test]
+fn campaign_output_limits_are_ones_honest_clients_send_too() {
+    let run = Run::of(&config(
+        Scenario::All,
+        0.0005,
+        600,
+        KnobOverrides::default(),
+    ));
+    let limits = |campaign: bool| -> HashSet<(Option<u32>, Option<u32>)> {
+        run.events_where(|c, _| c.is_some() == campaign)
+            .iter()
+            .map(|e| (e.max_tokens, budget(e.thinking)))
+            .collect()
+    };
+    let (benign, campaign) = (limits(false), limits(true));
+    assert!(
+        campaign.len() >= 5,
+        "campaigns send only these limits: {campaign:?}"
+    );
+    assert!(
+        campaign.is_subset(&benign),
+        "(max_tokens, thinking budget) only campaigns send: {:?}",
         campaign.difference(&benign)
     );
 }

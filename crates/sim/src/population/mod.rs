@@ -233,19 +233,58 @@ impl Account {
         }
     }
 
+    /// A uniform draw in `[0, 1)` fixed for the conversation of `arrival`, one per `purpose`:
+    /// what every turn of a conversation must agree on (its model, its limits).
+    pub(crate) fn conversation_draw(&self, arrival: &Arrival, purpose: Domain) -> f64 {
+        unit(derive(0, purpose, self.key, arrival.conv as u64))
+    }
+
     /// The model of a conversation: the new one once adopted (for its share of
     /// conversations), otherwise the small one for its share and else the large one. Fixed
-    /// per conversation; the two draws are independent hashes of the conversation.
+    /// per conversation; the two draws are independent.
     fn model(&self, arrival: &Arrival) -> &'static str {
-        let conv = arrival.conv as u64;
-        let new_draw = unit(derive(0, Domain::Conversation, self.key, conv));
-        if arrival.ts >= self.adopt_at && new_draw < self.new_share {
+        if arrival.ts >= self.adopt_at
+            && self.conversation_draw(arrival, Domain::Conversation) < self.new_share
+        {
             MODEL_NEW
-        } else if unit(derive(0, Domain::SmallModel, self.key, conv)) < self.small_share {
+        } else if self.conversation_draw(arrival, Domain::SmallModel) < self.small_share {
             MODEL_SMALL
         } else {
             MODEL_LARGE
         }
+    }
+}
+
+/// The `max_tokens` values clients send: SDK defaults and the round numbers of API docs and
+/// examples. Every client that chooses its limit, honest or not, chooses from this one
+/// catalogue with its own weights ([`Limits`]), so that no value alone tells a campaign from a
+/// developer; fixed clients (a chat app's 4,096, a harness's 1,024) send values of it too.
+pub(crate) const MAX_TOKENS: [u32; 7] = [1_024, 2_048, 4_096, 8_192, 16_000, 32_000, 64_000];
+
+/// A kind of client's weights over [`MAX_TOKENS`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits(pub(crate) [u32; MAX_TOKENS.len()]);
+
+impl Limits {
+    /// The value a uniform draw `u` in `[0, 1)` falls on among the values above `floor` (a
+    /// thinking budget must fit under `max_tokens`); the largest value if none above `floor`
+    /// has weight.
+    pub(crate) fn pick(&self, u: f64, floor: u32) -> u32 {
+        let above = || {
+            MAX_TOKENS
+                .into_iter()
+                .zip(self.0)
+                .filter(move |&(value, _)| value > floor)
+        };
+        let total: u32 = above().map(|(_, weight)| weight).sum();
+        let mut at = (u * total as f64) as u32;
+        for (value, weight) in above() {
+            if at < weight {
+                return value;
+            }
+            at -= weight;
+        }
+        MAX_TOKENS[MAX_TOKENS.len() - 1]
     }
 }
 
@@ -574,6 +613,19 @@ mod tests {
             })
             .count();
         small as f64 / conversations as f64
+    }
+
+    #[test]
+    fn limits_stay_in_the_catalogue_and_above_a_thinking_budget() {
+        let limits = Limits([0, 5, 15, 40, 20, 15, 5]);
+        let draws = (0..1_000).map(|i| i as f64 / 1_000.0);
+        let free: Vec<u32> = draws.clone().map(|u| limits.pick(u, 0)).collect();
+        assert!(free.iter().all(|v| MAX_TOKENS[1..].contains(v)));
+        assert_eq!(free.iter().filter(|&&v| v == 8_192).count(), 400);
+        let thinking: Vec<u32> = draws.map(|u| limits.pick(u, 16_000)).collect();
+        assert!(thinking.iter().all(|&v| v == 32_000 || v == 64_000));
+        assert_eq!(thinking.iter().filter(|&&v| v == 64_000).count(), 250);
+        assert_eq!(Limits([1, 0, 0, 0, 0, 0, 0]).pick(0.5, 8_000), 64_000);
     }
 
     #[test]

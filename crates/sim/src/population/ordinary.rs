@@ -6,7 +6,7 @@ use hydrascope_events::EpochMillis;
 use rand::Rng;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Poisson};
 
-use super::{Account, Role, Shape, Tier, World};
+use super::{Account, Limits, Role, Shape, Tier, World};
 use crate::clock::{Diurnal, Gap, local_day, local_hour};
 use crate::corpus::{Corpus, DayShape, NetKind, PromptSet, TokenKind};
 use crate::emission::{Arrival, Draft, TextField};
@@ -307,6 +307,18 @@ const AGENT_MIX: Mix = &[
     (PromptSet::ArenaHard, 20),
 ];
 
+/// `max_tokens` weights over [`super::MAX_TOKENS`], per conversation: developers try every
+/// size; products cap answers low; agent CLIs ask for room to think; a reseller's end users
+/// run all sorts of apps.
+const DEVELOPER_LIMITS: Limits = Limits([10, 10, 25, 30, 10, 10, 5]);
+const APP_LIMITS: Limits = Limits([40, 20, 20, 15, 5, 0, 0]);
+const AGENT_LIMITS: Limits = Limits([0, 0, 0, 0, 0, 85, 15]);
+const RESELLER_LIMITS: Limits = Limits([10, 15, 30, 25, 10, 10, 0]);
+/// What a chat app in the browser sends.
+const CHAT_MAX_TOKENS: u32 = 4_096;
+/// Thinking budgets a coding agent's sessions use (one per session).
+const AGENT_BUDGETS: [u32; 3] = [8_000, 16_000, 32_000];
+
 /// What a product's backend tells the model it is.
 const APP_SYSTEMS: &[&str] = &[
     "You are the customer support assistant of an online furniture store. Be friendly and concise.",
@@ -338,10 +350,13 @@ pub(crate) fn write(
     arrival: &Arrival,
     draft: &mut Draft,
 ) -> Shape {
+    let limit = account.conversation_draw(arrival, Domain::MaxTokens);
+    let budget = account.conversation_draw(arrival, Domain::ThinkingBudget);
+    let reseller = account.persona == Persona::Reseller;
     let rng = &mut account.rng;
     let chat = Shape {
         tokens: TokenKind::Conversation,
-        max_tokens: 4_096,
+        max_tokens: CHAT_MAX_TOKENS,
         thinking: None,
         endpoint: "messages",
     };
@@ -358,7 +373,7 @@ pub(crate) fn write(
             );
             Shape {
                 tokens: TokenKind::Code,
-                max_tokens: 8_192,
+                max_tokens: DEVELOPER_LIMITS.pick(limit, 0),
                 ..chat
             }
         }
@@ -370,7 +385,7 @@ pub(crate) fn write(
                 draft.set_tool_count(1 + (account.key % 7) as u32);
             }
             Shape {
-                max_tokens: 1_024,
+                max_tokens: APP_LIMITS.pick(limit, 0),
                 ..chat
             }
         }
@@ -383,10 +398,10 @@ pub(crate) fn write(
                 write_tool_result(rng, prompt);
             }
             draft.set_tools(CODING_TOOLS);
-            let budget = [8_000, 16_000, 32_000][rng.random_range(0..3)];
+            let budget = AGENT_BUDGETS[(budget * AGENT_BUDGETS.len() as f64) as usize];
             Shape {
                 tokens: TokenKind::Code,
-                max_tokens: 32_000,
+                max_tokens: AGENT_LIMITS.pick(limit, budget),
                 thinking: Some(budget),
                 ..chat
             }
@@ -401,7 +416,16 @@ pub(crate) fn write(
                 draft.text(TextField::Prompt),
             );
             let thinking = rng.random_bool(0.08).then_some(4_000);
-            Shape { thinking, ..chat }
+            let max_tokens = if reseller {
+                RESELLER_LIMITS.pick(limit, thinking.unwrap_or(0))
+            } else {
+                CHAT_MAX_TOKENS
+            };
+            Shape {
+                thinking,
+                max_tokens,
+                ..chat
+            }
         }
     }
 }
