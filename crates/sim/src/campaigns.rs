@@ -11,11 +11,11 @@ use rand::{Rng, SeedableRng};
 
 use crate::SimConfig;
 use crate::clock::{DAY, Diurnal, Gap, HOUR, MINUTE, RELEASE, day_start, local_midnight};
-use crate::corpus::{Corpus, NetKind};
+use crate::corpus::{Corpus, NetKind, PromptSet};
 use crate::emission::{Arrival, Draft, TextField};
 use crate::knobs::{Knobs, Payment, Proxy, Timing};
 use crate::network::{COUNTRIES, ClientSoftware, NetMode, Sdk, country_index, sample_country};
-use crate::population::ordinary::{conversation_length, poisson};
+use crate::population::ordinary::{Mix, conversation_length, converse, poisson};
 use crate::population::{Account, Limits, Role, Shape, Tier, World};
 use crate::rng::{Domain, SimRng, derive, payment_fp, stream, unit};
 use crate::scenario::{AccountKind, Campaign, CampaignSpec};
@@ -42,6 +42,9 @@ const THINKING_BUDGET: u32 = 16_000;
 /// long answers, but only values honest clients send too; with thinking, a value above the
 /// budget (32,000 or 64,000, as coding agents send).
 const OPERATOR_LIMITS: Limits = Limits([0, 5, 15, 40, 20, 15, 5]);
+
+/// What filler conversations are about: the chat prompts honest users send most.
+const FILLER_MIX: Mix = &[(PromptSet::ArenaHard, 2), (PromptSet::MtBench, 1)];
 
 /// The SDKs an operator's workers run: common ones, shared with honest developers.
 const OPERATOR_SDKS: &[Sdk] = &[
@@ -324,18 +327,26 @@ impl Worker {
         };
         let thinking = (task != TaskKind::Filler && unit(key.rotate_left(11)) < kind.thinking)
             .then_some(THINKING_BUDGET);
-        let composer = Composer {
-            corpus,
-            paraphrase: run.knobs.paraphrase,
-        };
-        composer.system(task, &mut conversation, draft.text(TextField::SystemPrompt));
-        draft.clear_if_empty(TextField::SystemPrompt);
-        draft.set_tools(composer.tools(task, &mut conversation));
-        let prompt = draft.text(TextField::Prompt);
-        if arrival.turn == 0 {
-            composer.first_turn(task, lang, arrival.item, &mut conversation, prompt);
+        if task == TaskKind::Filler {
+            // Filler is what an ordinary user sends, from the first turn to the last.
+            draft.clear(TextField::SystemPrompt);
+            draft.set_tools(&[]);
+            let prompt = draft.text(TextField::Prompt);
+            converse(&mut account.rng, corpus, arrival, FILLER_MIX, prompt);
         } else {
-            composer.later_turn(task, &mut account.rng, prompt);
+            let composer = Composer {
+                corpus,
+                paraphrase: run.knobs.paraphrase,
+            };
+            composer.system(task, &mut conversation, draft.text(TextField::SystemPrompt));
+            draft.clear_if_empty(TextField::SystemPrompt);
+            draft.set_tools(composer.tools(task, &mut conversation));
+            let prompt = draft.text(TextField::Prompt);
+            if arrival.turn == 0 {
+                composer.first_turn(task, lang, arrival.item, &mut conversation, prompt);
+            } else {
+                composer.later_turn(task, &mut account.rng, prompt);
+            }
         }
         Shape {
             tokens: task.token_kind(),
@@ -360,4 +371,67 @@ fn weighted(tasks: &[(TaskKind, f64)], u: f64) -> TaskKind {
         at -= weight;
     }
     tasks[tasks.len() - 1].0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+    use crate::emission::Draft;
+    use crate::population::Population;
+    use crate::text::FOLLOW_UPS;
+    use crate::{KnobOverrides, Scenario};
+
+    #[test]
+    fn filler_conversations_read_as_ordinary_chat_to_the_last_turn() {
+        let config = SimConfig {
+            scenario: Scenario::Moonshot2026,
+            scale: 0.01,
+            seed: 9,
+            benign_accounts: 0,
+            knobs: KnobOverrides {
+                filler: Some(1.0),
+                ..KnobOverrides::default()
+            },
+            corpus: Corpus::built_in(),
+        };
+        let prompts = &config.corpus.prompts;
+        let chat: HashSet<&str> = [PromptSet::ArenaHard, PromptSet::MtBench]
+            .into_iter()
+            .flat_map(|set| prompts.set(set).iter().map(|p| &*p.text))
+            .collect();
+        let follow_ups: HashSet<&str> = prompts
+            .set(PromptSet::MtBench)
+            .iter()
+            .filter_map(|p| p.followup.as_deref())
+            .chain(FOLLOW_UPS.iter().copied())
+            .collect();
+        let mut population = Population::build(&config);
+        let mut draft = Draft::default();
+        for account in 0..population.accounts.len() as u32 {
+            for conv in 0..20 {
+                let item = derive(0, Domain::Conversation, account as u64, conv as u64) as u32;
+                for turn in 0..4 {
+                    let arrival = Arrival {
+                        ts: day_start(20),
+                        account,
+                        conv,
+                        turn,
+                        item,
+                    };
+                    population.render(&arrival, &mut draft);
+                    let event = &draft.event;
+                    let prompt = event.prompt.as_deref().expect("a prompt");
+                    let expected = if turn == 0 { &chat } else { &follow_ups };
+                    assert!(
+                        expected.contains(prompt),
+                        "turn {turn} of a filler conversation: {prompt}"
+                    );
+                    assert!(event.system_prompt.is_none() && event.tools.is_none());
+                    assert!(event.thinking.is_none());
+                }
+            }
+        }
+    }
 }

@@ -283,7 +283,7 @@ fn app_backend(account: &mut Account, world: &mut World, corpus: &Corpus, index:
 }
 
 /// Weighted prompt sets a persona draws first turns from.
-type Mix = &'static [(PromptSet, u32)];
+pub(crate) type Mix = &'static [(PromptSet, u32)];
 
 const CHAT_MIX: Mix = &[
     (PromptSet::ArenaHard, 55),

@@ -322,6 +322,7 @@ impl Composer<'_> {
     }
 
     /// The first turn: the operator's request around a task drawn from the corpora by `item`.
+    /// Filler has no operator template: campaigns write it as ordinary chat.
     pub(crate) fn first_turn(
         &self,
         kind: TaskKind,
@@ -331,7 +332,6 @@ impl Composer<'_> {
         out: &mut String,
     ) {
         let Some(operator) = kind.operator() else {
-            write_filler(self.corpus, item, out);
             return;
         };
         let mut instruction = String::new();
@@ -447,18 +447,8 @@ fn write_task(
             out.push_str("<image>\n");
             Slots(&[IMAGE_KINDS, IMAGE_SUBJECTS]).write(Script::Latin, rng, out);
         }
-        TaskKind::Filler => write_filler(corpus, item, out),
+        TaskKind::Filler => {}
     }
-}
-
-/// Benign chat an operator mixes in.
-fn write_filler(corpus: &Corpus, item: u32, out: &mut String) {
-    let set = if item.is_multiple_of(3) {
-        PromptSet::MtBench
-    } else {
-        PromptSet::ArenaHard
-    };
-    out.push_str(&corpus.prompts.pick(set, item).text);
 }
 
 /// Extra requirements attached to coding tasks, varying them across sends.
