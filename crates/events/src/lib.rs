@@ -5,7 +5,8 @@
 //! its rules live: field names ([`Field`]), timestamp forms ([`time`]), validation
 //! ([`EventBuilder`]) and the reasons a record is quarantined ([`Rejection`]). It has no I/O:
 //! readers of files, HTTP and brokers all hand their raw values to it, which is what keeps
-//! their verdicts on the same record identical.
+//! their verdicts on the same record identical. The two records of evaluation live here too:
+//! ground truth ([`TruthRecord`]) and what a scan concludes per account ([`Verdict`]).
 
 pub mod event;
 pub mod field;
@@ -13,6 +14,7 @@ pub mod rejection;
 pub mod time;
 pub mod truth;
 pub mod validate;
+pub mod verdict;
 
 pub use event::{Event, Thinking, Tools};
 pub use field::Field;
@@ -20,3 +22,4 @@ pub use rejection::Rejection;
 pub use time::EpochMillis;
 pub use truth::TruthRecord;
 pub use validate::{EventBuilder, RawValue, event_from_json, event_from_json_line};
+pub use verdict::{Action, SignalValue, Verdict};
