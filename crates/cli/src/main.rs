@@ -36,6 +36,9 @@ enum Command {
     /// The end-to-end demonstration on the embedded default: simulate a scenario, ingest it
     /// and print what arrived.
     Demo(commands::demo::DemoArgs),
+    /// Score a detector's verdicts against ground truth: precision, recall, false-positive
+    /// rates, ROC AUC and the adjusted Rand index of its clusters.
+    Evaluate(commands::evaluate::EvaluateArgs),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate::run(&args).map(|_| ()),
         Command::Ingest(args) => commands::ingest::run(&args).map(|_| ()),
         Command::Demo(args) => commands::demo::run(&args),
+        Command::Evaluate(args) => commands::evaluate::run(&args).map(|_| ()),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
 pub mod demo;
+pub mod evaluate;
 pub mod ingest;
 pub mod simulate;
