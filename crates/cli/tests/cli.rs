@@ -125,7 +125,11 @@ fn ingest_quarantines_bad_lines_and_fails_only_above_the_allowed_share() {
 
 #[test]
 fn the_simulator_runs_without_a_corpus_and_says_so() {
+    // Run one level down inside a fresh directory, so that the default `../shared/corpora`
+    // resolves inside it (where there is none) whatever lies beside the temp directory.
     let work = tempfile::tempdir().unwrap();
+    let cwd = work.path().join("project");
+    fs::create_dir(&cwd).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_hydrascope"))
         .args([
             "simulate",
@@ -136,7 +140,7 @@ fn the_simulator_runs_without_a_corpus_and_says_so() {
             "--out",
             "sim",
         ])
-        .current_dir(work.path())
+        .current_dir(&cwd)
         .env_remove("HYDRASCOPE_CORPUS")
         .output()
         .unwrap();
