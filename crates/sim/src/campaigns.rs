@@ -6,6 +6,8 @@
 //! No account carries a giveaway: ids are opaque hashes, user agents are common SDKs that
 //! developers use too, and tiers are ordinary. What links the accounts is behaviour.
 
+use std::collections::HashMap;
+
 use hydrascope_events::EpochMillis;
 use rand::{Rng, SeedableRng};
 
@@ -17,7 +19,7 @@ use crate::knobs::{Knobs, Payment, Proxy, Timing};
 use crate::network::{COUNTRIES, ClientSoftware, NetMode, Sdk, country_index, sample_country};
 use crate::population::ordinary::{Mix, conversation_length, converse, poisson};
 use crate::population::{Account, Limits, Role, Shape, Tier, World};
-use crate::rng::{Domain, SimRng, derive, payment_fp, stream, unit};
+use crate::rng::{Domain, SimRng, derive, payment_fp, permute, stream, unit};
 use crate::scenario::{AccountKind, Campaign, CampaignSpec};
 use crate::text::{Composer, Lang, TaskKind};
 
@@ -64,6 +66,9 @@ pub(crate) struct CampaignRun {
     operator_tz: i32,
     /// Start of today's bursty waves.
     waves: Vec<EpochMillis>,
+    /// The campaign's task queues: how many tasks of each kind (and language, where tasks
+    /// depend on it) its accounts have taken so far.
+    queues: HashMap<(TaskKind, Lang), u64>,
 }
 
 impl CampaignRun {
@@ -78,6 +83,26 @@ impl CampaignRun {
 
     fn active(&self, day: u32) -> bool {
         (self.spec.first_day..self.spec.first_day + self.spec.days).contains(&day)
+    }
+
+    /// The next task of a kind from the campaign's queue, as an index into the kind's task
+    /// space. The operator distributes one queue over all its accounts, so whichever account
+    /// starts a conversation next takes the next task: the campaign goes through its space in
+    /// a shuffled order of its own and repeats a task only once every task has been sent,
+    /// then starts over in a new order.
+    fn next_task(&mut self, seed: u64, kind: TaskKind, lang: Lang, corpus: &Corpus) -> u64 {
+        let lang = if kind.localised() {
+            lang
+        } else {
+            Lang::English
+        };
+        let space = kind.task_space(corpus, lang);
+        let taken = self.queues.entry((kind, lang)).or_default();
+        let position = *taken;
+        *taken += 1;
+        let queue = (self.campaign as u64) << 16 | (kind as u64) << 8 | lang as u64;
+        let order = derive(seed, Domain::TaskQueue, queue, position / space);
+        permute(position % space, space, order)
     }
 }
 
@@ -117,6 +142,7 @@ pub(crate) fn build(
         accounts: count,
         operator_tz: COUNTRIES[operator as usize].utc_offset_min,
         waves: Vec::new(),
+        queues: HashMap::new(),
     });
     let signups = signup_bursts(&mut rng, spec, count);
     for member in 0..count {
@@ -296,24 +322,22 @@ impl Worker {
         }
     }
 
-    /// Writes a campaign exchange: the operator's template around a corpus task, or filler.
+    /// Writes a campaign exchange: the operator's template around the next task of the
+    /// campaign's queue, or filler.
     pub(crate) fn write(
         self,
         account: &mut Account,
-        world: &World,
+        world: &mut World,
         corpus: &Corpus,
         arrival: &Arrival,
         draft: &mut Draft,
     ) -> Shape {
-        let (run, kind) = self.kind(world);
+        let seed = world.seed;
+        let run = &mut world.runs[self.run as usize];
+        let kind = &run.spec.kinds[self.kind as usize];
         // Conversation-level choices come from the conversation's own stream, so that all its
         // turns agree on task, language, system prompt and tools.
-        let key = derive(
-            world.seed,
-            Domain::Conversation,
-            account.key,
-            arrival.conv as u64,
-        );
+        let key = derive(seed, Domain::Conversation, account.key, arrival.conv as u64);
         let mut conversation = SimRng::seed_from_u64(key);
         let task = if unit(key) < run.knobs.filler {
             TaskKind::Filler
@@ -343,7 +367,8 @@ impl Worker {
             draft.set_tools(composer.tools(task, &mut conversation));
             let prompt = draft.text(TextField::Prompt);
             if arrival.turn == 0 {
-                composer.first_turn(task, lang, arrival.item, &mut conversation, prompt);
+                let next = run.next_task(seed, task, lang, corpus);
+                composer.first_turn(task, lang, next, &mut conversation, prompt);
             } else {
                 composer.later_turn(task, &mut account.rng, prompt);
             }

@@ -34,6 +34,8 @@ pub(crate) enum Domain {
     MaxTokens = 13,
     /// The thinking budget of a conversation.
     ThinkingBudget = 14,
+    /// The order in which a campaign works through a task space.
+    TaskQueue = 15,
 }
 
 /// A 64-bit hash of `(domain, a, b)` under `seed`.
@@ -56,6 +58,36 @@ pub(crate) fn stream(seed: u64, domain: Domain, a: u64, b: u64) -> SimRng {
 /// their key (the model of a conversation, for instance).
 pub(crate) fn unit(hash: u64) -> f64 {
     (hash >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Rounds of the Feistel network behind [`permute`]: four make a keyed pseudo-random
+/// permutation out of a hash.
+const FEISTEL_ROUNDS: u64 = 4;
+
+/// Entry `index` of a shuffled order of `0..size` named by `key`: as `index` runs over
+/// `0..size`, every value of `0..size` comes out exactly once, in an order that looks random
+/// and depends only on `key`. A Feistel network over the smallest even number of bits that
+/// covers `size`, cycle-walked back into range (at most four steps on average), so no table
+/// of `size` entries is ever built.
+pub(crate) fn permute(index: u64, size: u64, key: u64) -> u64 {
+    assert!(index < size, "index {index} outside 0..{size}");
+    let bits = (u64::BITS - (size - 1).leading_zeros())
+        .max(2)
+        .next_multiple_of(2);
+    let half = bits / 2;
+    let mask = (1u64 << half) - 1;
+    let mut x = index;
+    loop {
+        let (mut left, mut right) = (x >> half, x & mask);
+        for round in 0..FEISTEL_ROUNDS {
+            let f = xxh3_64_with_seed(&(right | (round << 32)).to_le_bytes(), key) & mask;
+            (left, right) = (right, left ^ f);
+        }
+        x = (left << half) | right;
+        if x < size {
+            return x;
+        }
+    }
 }
 
 fn key_bytes(domain: Domain, a: u64, b: u64) -> [u8; 17] {
@@ -90,6 +122,25 @@ mod tests {
         let x: u64 = a.random();
         assert_eq!(x, b.random::<u64>());
         assert_ne!(x, other.random::<u64>());
+    }
+
+    #[test]
+    fn a_permutation_visits_every_value_once_in_a_keyed_order() {
+        for size in [1, 2, 3, 7, 64, 1_000, 4_097] {
+            let order: Vec<u64> = (0..size).map(|i| permute(i, size, 9)).collect();
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert!(sorted.iter().copied().eq(0..size), "size {size}");
+            if size >= 64 {
+                let other: Vec<u64> = (0..size).map(|i| permute(i, size, 10)).collect();
+                assert_ne!(order, other, "the key does not change the order");
+                let in_place = order.iter().zip(0..).filter(|(v, i)| *v == i).count();
+                assert!(
+                    in_place * 10 < size as usize,
+                    "{in_place} of {size} not moved"
+                );
+            }
+        }
     }
 
     #[test]

@@ -420,6 +420,41 @@ fn full_paraphrasing_leaves_far_fewer_shared_five_grams_than_literal_templates()
 }
 
 #[test]
+fn a_campaign_sends_each_task_once_until_its_task_space_runs_out() {
+    let literal = KnobOverrides {
+        paraphrase: Some(0.0),
+        filler: Some(0.0),
+        ..KnobOverrides::default()
+    };
+    let run = Run::of(&config(Scenario::All, 0.002, 0, literal));
+    let truth = run.truth();
+    let mut first_turns: HashMap<&str, Vec<&str>> = HashMap::new();
+    for event in run.events.iter().filter(|e| e.turn_index == Some(0)) {
+        let campaign = truth[event.account_id.as_str()]
+            .0
+            .expect("campaign traffic only");
+        first_turns
+            .entry(campaign)
+            .or_default()
+            .push(event.prompt.as_deref().unwrap());
+    }
+    assert_eq!(first_turns.len(), 4);
+    for (campaign, prompts) in first_turns {
+        let repeated = prompts.len() - distinct(prompts.iter());
+        let share = repeated as f64 / prompts.len() as f64;
+        eprintln!(
+            "{campaign}: {repeated} of {} first turns repeat",
+            prompts.len()
+        );
+        assert!(
+            share < 0.02,
+            "{campaign}: {repeated} of {} first turns repeat an earlier one",
+            prompts.len()
+        );
+    }
+}
+
+#[test]
 fn no_field_reveals_persona_or_campaign() {
     let run = Run::of(&config(
         Scenario::All,

@@ -18,7 +18,7 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub(crate) use netmeta::{Browser, Browsers, Device, NetKind, RangeTable};
-pub(crate) use prompts::{PromptSet, Prompts};
+pub(crate) use prompts::{Prompt, PromptSet, Prompts};
 pub(crate) use traces::{DayShape, RateProfile, TokenKind, Tokens};
 
 use crate::error::SimError;

@@ -1,5 +1,6 @@
 //! Prompt sets: what ordinary users ask and the task collections campaigns target.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -83,20 +84,33 @@ fn truncate(text: &str) -> &str {
     &text[..cut]
 }
 
-/// Every prompt set, each non-empty.
+/// Every prompt set, each non-empty and without repeats.
 #[derive(Debug, Clone)]
 pub(crate) struct Prompts {
     sets: Vec<Vec<Prompt>>,
 }
 
 impl Prompts {
-    /// Builds from one list per [`PromptSet::ALL`] entry, in that order.
+    /// Builds from one list per [`PromptSet::ALL`] entry, in that order. A text that occurs
+    /// again in its set is dropped (the first occurrence kept): cut at [`MAX_PROMPT_BYTES`],
+    /// rows that differ only in their tail read the same (2,555 tau2 rows hold 263 texts,
+    /// 463 SWE-Lancer rows 366), and two items of one text would make a campaign send the
+    /// same task twice.
     pub(crate) fn new(sets: Vec<Vec<Prompt>>) -> Prompts {
         assert_eq!(sets.len(), PromptSet::ALL.len());
         assert!(
             sets.iter().all(|s| !s.is_empty()),
             "every prompt set needs prompts"
         );
+        let sets = sets
+            .into_iter()
+            .map(|set| {
+                let mut seen = HashSet::new();
+                set.into_iter()
+                    .filter(|prompt| seen.insert(prompt.text.clone()))
+                    .collect()
+            })
+            .collect();
         Prompts { sets }
     }
 

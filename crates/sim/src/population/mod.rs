@@ -491,7 +491,7 @@ impl<'c> Population<'c> {
                 hard::write_class(&world.groups[group as usize], corpus, arrival, draft)
             }
             Role::Health { group, .. } => hard::write_health(&world.groups[group as usize], draft),
-            Role::Hydra(worker) => worker.write(account, world, corpus, arrival, draft),
+            Role::Hydra(worker) => worker.write(account, &mut self.world, corpus, arrival, draft),
         };
         finish(account, corpus, arrival, shape, draft);
     }

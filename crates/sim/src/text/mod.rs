@@ -2,20 +2,22 @@
 //! paraphrased by the paraphrase knob) and the follow-ups of ordinary conversations.
 //!
 //! The signal a detector should find in campaign text is a *shared template across many
-//! accounts*, chain-of-thought elicitation and a narrow capability focus, over tasks that are
-//! never repeated; paraphrasing removes the template while keeping the rest.
+//! accounts*, chain-of-thought elicitation and a narrow capability focus, over tasks that do
+//! not repeat until the campaign has used up the task space (`tasks`); paraphrasing removes
+//! the template while keeping the rest.
 
 pub(crate) mod paraphrase;
+mod tasks;
 mod topics;
 
 use rand::Rng;
 
-use crate::corpus::{Corpus, PromptSet, TokenKind};
+use crate::corpus::{Corpus, TokenKind};
 use crate::rng::SimRng;
 use paraphrase::{ENDINGS, FRAMING, LABELS, MANNER, SYSTEMS, Script, Slots, paraphrased, pick};
 
 /// The kind of work a campaign conversation harvests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum TaskKind {
     /// Multi-step problems with the reasoning spelled out (chain-of-thought elicitation).
     StepByStep,
@@ -40,7 +42,7 @@ pub(crate) enum TaskKind {
 }
 
 /// The language an operator writes a prompt in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Lang {
     English,
     Chinese,
@@ -321,13 +323,14 @@ impl Composer<'_> {
         }
     }
 
-    /// The first turn: the operator's request around a task drawn from the corpora by `item`.
-    /// Filler has no operator template: campaigns write it as ordinary chat.
+    /// The first turn: the operator's request around task `task` of the kind's task space
+    /// ([`TaskKind::task_space`]). Filler has no operator template: campaigns write it as
+    /// ordinary chat.
     pub(crate) fn first_turn(
         &self,
         kind: TaskKind,
         lang: Lang,
-        item: u32,
+        task: u64,
         rng: &mut SimRng,
         out: &mut String,
     ) {
@@ -354,7 +357,7 @@ impl Composer<'_> {
             out.push_str(label);
             out.push('\n');
         }
-        write_task(self.corpus, kind, lang, item, rng, out);
+        tasks::write_task(self.corpus, kind, lang, task, rng, out);
         if task_first {
             out.push_str("\n\n");
             out.push_str(&instruction);
@@ -398,146 +401,6 @@ const PROBES: &[&str] = &[
     "Consider whether any assumption is wrong",
     "Re-derive the answer independently",
 ];
-
-/// Appends the task content of a campaign conversation: real corpus items, varied so that
-/// no task is ever sent twice.
-fn write_task(
-    corpus: &Corpus,
-    kind: TaskKind,
-    lang: Lang,
-    item: u32,
-    rng: &mut SimRng,
-    out: &mut String,
-) {
-    let prompts = &corpus.prompts;
-    match kind {
-        TaskKind::StepByStep => {
-            vary_numbers(&prompts.pick(PromptSet::Gsm8kTrain, item).text, rng, out)
-        }
-        TaskKind::RubricGrading => {
-            vary_numbers(&prompts.pick(PromptSet::Gsm8kTrain, item).text, rng, out);
-            out.push_str("\n\nResponse:\n");
-            write_candidate(rng, out);
-        }
-        TaskKind::CensorshipRewrite => topics::write_question(lang, rng, out),
-        TaskKind::AgenticTools => {
-            let set = if item.is_multiple_of(5) {
-                PromptSet::AgentBenchOs
-            } else {
-                PromptSet::Tau2
-            };
-            vary_numbers(&prompts.pick(set, item).text, rng, out)
-        }
-        TaskKind::Coding | TaskKind::AgenticCoding => {
-            let issue = kind == TaskKind::AgenticCoding || item.is_multiple_of(3);
-            let set = if issue {
-                PromptSet::SweLancer
-            } else {
-                PromptSet::HumanEval
-            };
-            out.push_str(&prompts.pick(set, item).text);
-            out.push_str("\n\n");
-            out.push_str(pick(REQUIREMENTS, rng));
-        }
-        TaskKind::DataAnalysis => write_table(rng, out),
-        TaskKind::ComputerUse => {
-            vary_numbers(&prompts.pick(PromptSet::AgentBenchOs, item).text, rng, out)
-        }
-        TaskKind::Vision => {
-            out.push_str("<image>\n");
-            Slots(&[IMAGE_KINDS, IMAGE_SUBJECTS]).write(Script::Latin, rng, out);
-        }
-        TaskKind::Filler => {}
-    }
-}
-
-/// Extra requirements attached to coding tasks, varying them across sends.
-const REQUIREMENTS: &[&str] = &[
-    "Use Python 3.12.",
-    "Write it in Rust.",
-    "Write it in TypeScript.",
-    "Write it in Go.",
-    "Write it in Java.",
-    "Write it in C++17.",
-    "Include unit tests.",
-    "Handle empty and invalid input.",
-    "Avoid recursion.",
-    "Optimise for memory.",
-    "Add type annotations and docstrings.",
-    "Explain the complexity.",
-];
-
-const IMAGE_KINDS: &[&str] = &[
-    "[photo of a whiteboard with",
-    "[screenshot of a dashboard showing",
-    "[scanned invoice listing",
-    "[bar chart of",
-    "[line chart of",
-    "[photo of a handwritten page with",
-    "[diagram of",
-    "[table image with",
-];
-const IMAGE_SUBJECTS: &[&str] = &[
-    "quarterly revenue by region]",
-    "daily active users over 30 days]",
-    "a physics derivation]",
-    "server latency percentiles]",
-    "a network topology]",
-    "line items and totals]",
-    "exam scores by class]",
-    "energy use per month]",
-];
-
-/// A candidate answer for the model to grade.
-fn write_candidate(rng: &mut SimRng, out: &mut String) {
-    use std::fmt::Write;
-    let steps = rng.random_range(1..4);
-    for step in 1..=steps {
-        let _ = write!(
-            out,
-            "Step {step}: {} = {}. ",
-            rng.random_range(2..90),
-            rng.random_range(2..900)
-        );
-    }
-    let _ = write!(out, "The answer is {}.", rng.random_range(1..5_000));
-}
-
-/// A small CSV table with random figures and a question about it.
-fn write_table(rng: &mut SimRng, out: &mut String) {
-    use std::fmt::Write;
-    const METRICS: &[&str] = &[
-        "revenue",
-        "orders",
-        "returns",
-        "signups",
-        "churn_pct",
-        "cost",
-    ];
-    const GROUPS: &[&str] = &[
-        "north", "south", "east", "west", "online", "retail", "export",
-    ];
-    const QUESTIONS: &[&str] = &[
-        "Which group grew fastest, and by how much?",
-        "Compute the mean and standard deviation of each column.",
-        "Is there a correlation between the two metrics?",
-        "Forecast the next period for each group.",
-        "Which rows look like outliers and why?",
-    ];
-    let (a, b) = (pick(METRICS, rng), pick(METRICS, rng));
-    let _ = writeln!(out, "group,period,{a},{b}");
-    for group in GROUPS.iter().take(rng.random_range(3..GROUPS.len())) {
-        for period in 1..=rng.random_range(2..5) {
-            let _ = writeln!(
-                out,
-                "{group},Q{period},{},{}",
-                rng.random_range(10..10_000),
-                rng.random_range(1..500)
-            );
-        }
-    }
-    out.push_str(pick(QUESTIONS, rng));
-}
 
 /// The output of a tool call fed back in an agent loop.
 pub(crate) fn write_tool_result(rng: &mut SimRng, out: &mut String) {

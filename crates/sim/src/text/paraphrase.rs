@@ -19,19 +19,61 @@ pub(crate) enum Script {
     Han,
 }
 
-/// A phrase made of slots; one option is drawn from each slot.
+/// A phrase made of slots; one option is taken from each slot.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Slots<'a>(pub(crate) &'a [&'a [&'a str]]);
 
-impl Slots<'_> {
-    /// Appends one composed phrase.
+impl<'a> Slots<'a> {
+    /// Appends one composed phrase, each option drawn at random.
     pub(crate) fn write(&self, script: Script, rng: &mut SimRng, out: &mut String) {
-        for (i, slot) in self.0.iter().enumerate() {
-            let option = pick(slot, rng);
-            if i > 0 && script == Script::Latin && !option.is_empty() {
+        self.compose(script, |slot| pick(slot, rng), out);
+    }
+
+    /// Appends the phrase that the next digits of `digits` designate, one digit per slot.
+    pub(crate) fn write_at(&self, script: Script, digits: &mut Digits, out: &mut String) {
+        self.compose(script, |slot| slot[digits.next(slot.len())], out);
+    }
+
+    /// How many phrases the slots compose (1 for no slot).
+    pub(crate) fn count(&self) -> u64 {
+        self.0.iter().map(|slot| slot.len() as u64).product()
+    }
+
+    /// Joins one option per slot: Latin options with a space, except before an empty one.
+    fn compose(
+        &self,
+        script: Script,
+        mut choose: impl FnMut(&'a [&'a str]) -> &'a str,
+        out: &mut String,
+    ) {
+        let mut first = true;
+        for slot in self.0 {
+            let option = choose(slot);
+            if option.is_empty() {
+                continue;
+            }
+            if !first && script == Script::Latin {
                 out.push(' ');
             }
             out.push_str(option);
+            first = false;
         }
+    }
+}
+
+/// A task's index in a space composed of slots, read as a mixed-radix number: each slot in
+/// turn takes the next digit in the slot's own base. Indices `0..count` therefore name every
+/// combination exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Digits(pub(crate) u64);
+
+impl Digits {
+    /// The next digit, in `0..radix`.
+    pub(crate) fn next(&mut self, radix: usize) -> usize {
+        let radix = radix as u64;
+        let digit = self.0 % radix;
+        self.0 /= radix;
+        digit as usize
     }
 }
 
