@@ -29,8 +29,12 @@ const MIN_ACCOUNTS: u32 = 3;
 /// Accounts behind one card when payment is shared, and per instrument when pooled.
 const SHARED_PER_INSTRUMENT: u32 = 60;
 const POOLED_PER_INSTRUMENT: u32 = 6;
-/// Accounts per datacenter proxy address.
-const ACCOUNTS_PER_PROXY: u32 = 25;
+/// Size of the datacenter proxy pool an operator rents: this many distinct addresses per
+/// thousand accounts, and at least [`MIN_PROXY_ADDRESSES`]. It sizes the pool only: every
+/// request leaves through any address of the pool, so each address carries many accounts
+/// and each account uses many addresses.
+const PROXY_ADDRESSES_PER_1000_ACCOUNTS: u32 = 40;
+const MIN_PROXY_ADDRESSES: u32 = 2;
 /// Waves a bursty scheduler launches per day, and how long a wave lasts.
 const WAVES_PER_DAY: usize = 4;
 const WAVE_LENGTH: i64 = 20 * MINUTE;
@@ -130,7 +134,7 @@ pub(crate) fn build(
     let proxies = world.site(
         NetKind::Hosting,
         sample_country(&mut rng),
-        (count / ACCOUNTS_PER_PROXY).max(2) as usize,
+        (count * PROXY_ADDRESSES_PER_1000_ACCOUNTS / 1_000).max(MIN_PROXY_ADDRESSES) as usize,
         &config.corpus,
         &mut rng,
     );

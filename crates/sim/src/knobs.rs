@@ -71,9 +71,10 @@ impl Evasion {
 pub struct Knobs {
     /// Paraphrasing strength in 0..=1: 0 sends the operator's templates literally with only
     /// the task slot filled; 1 words every prompt independently from large phrase pools, with
-    /// reordering, random framing and no shared system prompt (the task content still comes
-    /// from the corpora). In between, each part of a prompt is paraphrased with this
-    /// probability.
+    /// reordering and random framing, and never the operator's own system prompt: half the
+    /// conversations have none, the others one of 36 generic ones that honest apps use too
+    /// ("You are a helpful assistant. Be accurate."). The task content still comes from the
+    /// task queue. In between, each part of a prompt is paraphrased with this probability.
     pub paraphrase: f64,
     /// Where requests appear to come from.
     pub proxy: Proxy,
@@ -82,7 +83,7 @@ pub struct Knobs {
     /// How accounts are paid for.
     pub payment: Payment,
     /// Share (0..=1) of the campaign's accounts opened through a legitimate reseller: they
-    /// carry the reseller's org, tier, servers and client software.
+    /// carry the reseller's org, tier, servers, payment instrument and client software.
     pub reseller_share: f64,
     /// Share (0..=1) of the campaign's conversations that are benign-looking filler (real
     /// chat prompts) sent to dilute the capability focus.

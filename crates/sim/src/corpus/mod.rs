@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-pub(crate) use netmeta::{Browser, Browsers, Device, NetKind, RangeTable};
+pub(crate) use netmeta::{Browser, Browsers, Device, NetKind, Range, RangeTable};
 pub(crate) use prompts::{Prompt, PromptSet, Prompts};
 pub(crate) use traces::{DayShape, RateProfile, TokenKind, Tokens};
 

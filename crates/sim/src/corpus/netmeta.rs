@@ -77,11 +77,24 @@ impl NetKind {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Range {
-    start: u32,
-    size: u32,
-    asn: u32,
+/// A range of consecutive IPv4 addresses of one ASN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Range {
+    pub(crate) start: u32,
+    pub(crate) size: u32,
+    pub(crate) asn: u32,
+}
+
+impl Range {
+    /// The address `offset` places into the range (below its size).
+    pub(crate) fn addr(&self, offset: u32) -> Addr {
+        debug_assert!(offset < self.size.max(1));
+        Addr {
+            ip: self.start.wrapping_add(offset),
+            asn: self.asn,
+            country: country_of_asn(self.asn),
+        }
+    }
 }
 
 /// Buckets of the guide table that narrows each weighted draw to a few ranges: a draw
@@ -116,7 +129,8 @@ impl Pool {
             .collect();
     }
 
-    fn sample(&self, rng: &mut SimRng) -> Option<Addr> {
+    /// A range, drawn in proportion to its (capped) size.
+    fn sample_range(&self, rng: &mut SimRng) -> Option<Range> {
         if self.total == 0 {
             return None;
         }
@@ -125,14 +139,7 @@ impl Pool {
         let low = self.guide[bucket] as usize;
         let high = (self.guide[bucket + 1] as usize + 1).min(self.ranges.len());
         let found = low + self.cumulative[low..high].partition_point(|&c| c <= at);
-        let range = self.ranges[found];
-        Some(Addr {
-            ip: range
-                .start
-                .wrapping_add(rng.random_range(0..range.size.max(1))),
-            asn: range.asn,
-            country: country_of_asn(range.asn),
-        })
+        Some(self.ranges[found])
     }
 }
 
@@ -175,12 +182,18 @@ impl RangeTable {
     /// An address of `kind`, in `country` where the table has such ranges, else anywhere;
     /// residential if there is no range of that kind at all.
     pub(crate) fn sample(&self, kind: NetKind, country: u8, rng: &mut SimRng) -> Addr {
+        let range = self.sample_range(kind, country, rng);
+        range.addr(rng.random_range(0..range.size.max(1)))
+    }
+
+    /// A range of `kind` drawn by size, chosen among ranges as [`RangeTable::sample`] is.
+    pub(crate) fn sample_range(&self, kind: NetKind, country: u8, rng: &mut SimRng) -> Range {
         let any = COUNTRIES.len();
         let pools = &self.pools[kind as usize];
         pools[(country as usize).min(any)]
-            .sample(rng)
-            .or_else(|| pools[any].sample(rng))
-            .or_else(|| self.pools[NetKind::Residential as usize][any].sample(rng))
+            .sample_range(rng)
+            .or_else(|| pools[any].sample_range(rng))
+            .or_else(|| self.pools[NetKind::Residential as usize][any].sample_range(rng))
             .expect("residential ranges exist")
     }
 }

@@ -42,18 +42,26 @@ pub(crate) struct EvalPlan {
 }
 
 impl EvalPlan {
-    /// A run every `every_days` at a fixed hour, plus one on the new model within a day of
-    /// its release (at the account's adoption time).
+    /// A run every `every_days` at a fixed hour and, in addition, one on the new model
+    /// within a day of its release (at the account's adoption time): a lab evaluates a new
+    /// model as soon as it can without pausing its regular runs.
     pub(crate) fn plan(self, account: &mut Account, index: u32, day: u32, out: &mut Vec<Arrival>) {
         let midnight = local_midnight(day, account.tz_min);
-        let release_run = (midnight..midnight + DAY).contains(&account.adopt_at);
-        let start = if release_run {
-            account.adopt_at
-        } else if (day + self.phase).is_multiple_of(self.every_days) {
-            midnight + (self.hour * HOUR as f64) as i64
-        } else {
-            return;
-        };
+        if (day + self.phase).is_multiple_of(self.every_days) {
+            self.run(
+                account,
+                index,
+                midnight + (self.hour * HOUR as f64) as i64,
+                out,
+            );
+        }
+        if (midnight..midnight + DAY).contains(&account.adopt_at) {
+            self.run(account, index, account.adopt_at, out);
+        }
+    }
+
+    /// The whole suite, item after item, from `start`.
+    fn run(self, account: &mut Account, index: u32, start: EpochMillis, out: &mut Vec<Arrival>) {
         let (_, items, _) = SUITES[self.suite];
         let mut ts = start;
         for item in 0..items {
@@ -386,18 +394,18 @@ mod tests {
     use super::*;
     use crate::clock::{WINDOW_DAYS, weekday};
 
+    /// `count` accounts of `persona`, built on the built-in corpus, and their world.
+    fn built(persona: Persona, count: usize, seed: u64) -> (World, Vec<Account>) {
+        let corpus = Corpus::built_in();
+        let mut world = World::new(seed);
+        let mut accounts = Vec::new();
+        build(persona, count, &mut world, &corpus, &mut accounts);
+        (world, accounts)
+    }
+
     #[test]
     fn classes_meet_on_two_weekdays_in_their_local_time() {
-        let corpus = Corpus::built_in();
-        let mut world = World::new(3);
-        let mut accounts = Vec::new();
-        build(
-            Persona::UniversityClass,
-            3_000,
-            &mut world,
-            &corpus,
-            &mut accounts,
-        );
+        let (world, mut accounts) = built(Persona::UniversityClass, 3_000, 3);
         let (mut out, mut meetings) = (Vec::new(), 0);
         for (index, account) in accounts.iter_mut().enumerate() {
             let Role::Class { group } = account.role else {
@@ -427,5 +435,29 @@ mod tests {
             meetings > 10_000,
             "only {meetings} homework prompts planned"
         );
+    }
+
+    #[test]
+    fn a_harness_evaluates_the_new_model_on_top_of_its_regular_run() {
+        let (_, mut accounts) = built(Persona::EvalHarness, 400, 4);
+        let mut both = 0;
+        let mut out = Vec::new();
+        for account in &mut accounts {
+            let Role::Eval(plan) = account.role else {
+                panic!("a harness without a plan");
+            };
+            let items = SUITES[plan.suite].1 as usize;
+            for day in 0..WINDOW_DAYS {
+                out.clear();
+                plan.plan(account, 0, day, &mut out);
+                let midnight = local_midnight(day, account.tz_min);
+                let regular = (day + plan.phase).is_multiple_of(plan.every_days);
+                let release = (midnight..midnight + DAY).contains(&account.adopt_at);
+                let runs = usize::from(regular) + usize::from(release);
+                assert_eq!(out.len(), runs * items, "day {day}");
+                both += usize::from(regular && release);
+            }
+        }
+        assert!(both > 0, "no harness had a regular run on its release day");
     }
 }

@@ -18,7 +18,7 @@ use rand_distr::{Distribution, Exp};
 use crate::SimConfig;
 use crate::campaigns::{self, CampaignRun};
 use crate::clock::{DAY, RELEASE, WINDOW_END, WINDOW_START, day_start};
-use crate::corpus::{Corpus, Device, NetKind, TokenKind};
+use crate::corpus::{Corpus, Device, NetKind, Range, TokenKind};
 use crate::emission::{Arrival, Draft, TextField, write_common};
 use crate::names::named_enum;
 use crate::network::{Addr, COUNTRIES, ClientSoftware, NetMode, sample_country};
@@ -334,8 +334,11 @@ impl World {
         index
     }
 
-    /// A new site of `size` addresses of `kind` in `country`. A campus sits on its one
-    /// network; servers and proxies are spread over up to three providers.
+    /// A new site of `size` distinct addresses of `kind` in `country`, each inside the range
+    /// it was drawn from. Addresses come in blocks of at most [`SITE_BLOCK`] consecutive
+    /// addresses inside one provider's range: a campus sits in one block of its one network;
+    /// servers and proxies are spread over 1–3 providers, and a large pool over as many
+    /// blocks as it needs (a block per range when ranges are smaller).
     pub(crate) fn site(
         &mut self,
         kind: NetKind,
@@ -344,23 +347,23 @@ impl World {
         corpus: &Corpus,
         rng: &mut SimRng,
     ) -> u32 {
-        let providers = if kind == NetKind::Campus {
-            1
-        } else {
-            rng.random_range(1..=3)
-        };
-        let networks: Vec<Addr> = (0..providers)
-            .map(|_| corpus.net.sample(kind, country, rng))
-            .collect();
-        let addrs = (0..size.max(1))
-            .map(|i| {
-                let base = networks[i % networks.len()];
-                Addr {
-                    ip: base.ip.wrapping_add(rng.random_range(0..256)),
-                    ..base
-                }
-            })
-            .collect();
+        let size = size.max(1);
+        let campus = kind == NetKind::Campus;
+        let providers = if campus { 1 } else { rng.random_range(1..=3) };
+        let mut blocks = providers.max(size.div_ceil(SITE_BLOCK as usize));
+        let mut addrs = Vec::with_capacity(size);
+        while addrs.len() < size {
+            let range = corpus.net.sample_range(kind, country, rng);
+            let wanted = (size - addrs.len()).div_ceil(blocks);
+            blocks = (blocks - 1).max(1);
+            // A campus keeps to its one network even when the range is tiny.
+            let take = if campus {
+                size
+            } else {
+                wanted.min(range.size.clamp(1, SITE_BLOCK) as usize)
+            };
+            block_addrs(range, take, rng, &mut addrs);
+        }
         self.sites.push(addrs);
         (self.sites.len() - 1) as u32
     }
@@ -383,6 +386,23 @@ impl World {
             derive(self.seed, Domain::Org, persona as u64, index),
             1,
         )
+    }
+}
+
+/// Most consecutive addresses a site takes from one range: a /24, the block hosting
+/// providers rent out and campus NATs sit in.
+const SITE_BLOCK: u32 = 256;
+
+/// Appends `take` addresses from one block of at most [`SITE_BLOCK`] addresses of `range`:
+/// distinct ones, unless the block holds fewer (a campus on a tiny range).
+fn block_addrs(range: Range, take: usize, rng: &mut SimRng, out: &mut Vec<Addr>) {
+    let width = range.size.clamp(1, SITE_BLOCK);
+    let first = rng.random_range(0..=range.size.max(1) - width);
+    if take <= width as usize {
+        let offsets = rand::seq::index::sample(rng, width as usize, take);
+        out.extend(offsets.iter().map(|o| range.addr(first + o as u32)));
+    } else {
+        out.extend((0..take).map(|_| range.addr(first + rng.random_range(0..width))));
     }
 }
 
@@ -613,6 +633,41 @@ mod tests {
             })
             .count();
         small as f64 / conversations as f64
+    }
+
+    #[test]
+    fn site_addresses_are_distinct_and_inside_their_ranges() {
+        let ranges = [
+            (0x0a00_0000, 0x0a00_ffff, 64_500, NetKind::Hosting),
+            (0x0b00_0000, 0x0b00_003f, 64_501, NetKind::Hosting),
+            (0x0c00_0000, 0x0c00_07ff, 64_502, NetKind::Hosting),
+            (0x0d00_0000, 0x0d00_0003, 64_503, NetKind::Campus),
+            (0x0e00_0000, 0x0eff_ffff, 64_504, NetKind::Residential),
+        ];
+        let mut corpus = Corpus::built_in();
+        corpus.net = crate::corpus::RangeTable::new(ranges);
+        let inside = |addr: &Addr| {
+            ranges
+                .iter()
+                .any(|&(first, last, asn, _)| asn == addr.asn && (first..=last).contains(&addr.ip))
+        };
+        let mut world = World::new(1);
+        let mut rng = stream(1, Domain::Group, 0, 0);
+        for size in [1, 3, 40, 300, 1_000] {
+            let site = world.site(NetKind::Hosting, 0, size, &corpus, &mut rng);
+            let addrs = &world.sites[site as usize];
+            assert_eq!(addrs.len(), size);
+            assert!(addrs.iter().all(inside), "an address outside its range");
+            let distinct: std::collections::HashSet<u32> = addrs.iter().map(|a| a.ip).collect();
+            assert!(
+                distinct.len() * 100 >= size * 99,
+                "{} of {size} distinct",
+                distinct.len()
+            );
+        }
+        let campus = world.site(NetKind::Campus, 0, 4, &corpus, &mut rng);
+        let campus = &world.sites[campus as usize];
+        assert!(campus.iter().all(|a| a.asn == 64_503 && inside(a)));
     }
 
     #[test]
