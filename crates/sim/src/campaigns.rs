@@ -444,6 +444,7 @@ mod tests {
                 for turn in 0..4 {
                     let arrival = Arrival {
                         ts: day_start(20),
+                        tie: 0,
                         account,
                         conv,
                         turn,

@@ -2,7 +2,7 @@
 //! [`Arrival`]s (when, which conversation, which turn); the day's arrivals are sorted by time
 //! and each is rendered into one reused [`Event`] and handed to the caller's callback.
 //!
-//! Memory is therefore bounded by one day's arrivals (about 24 bytes each), never by the run,
+//! Memory is therefore bounded by one day's arrivals (32 bytes each), never by the run,
 //! and rendering allocates almost nothing: every string of the event buffer is cleared and
 //! refilled in place, and strings of absent fields are parked for reuse.
 
@@ -18,10 +18,15 @@ use crate::rng::{Domain, derive, derive_wide};
 /// How often, in events, progress is reported.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
-/// One planned exchange: the compact form kept for a day until it is rendered.
+/// One planned exchange: the compact form kept for a day until it is rendered. Arrivals are
+/// emitted in field order: by time, then within a millisecond by `tie`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Arrival {
     pub(crate) ts: EpochMillis,
+    /// A random number that orders exchanges of the same millisecond. The account index that
+    /// comes next would follow build order (benign personas, then campaigns), so ties would
+    /// put campaign traffic last; this carries no information.
+    pub(crate) tie: u32,
     pub(crate) account: u32,
     /// The account's conversation number.
     pub(crate) conv: u32,
@@ -217,4 +222,41 @@ pub(crate) fn write_common(account: &mut Account, seed: u64, arrival: &Arrival, 
         "conv_{conversation:016x}"
     );
     draft.event.turn_index = Some(arrival.turn as u32);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Gap, WINDOW_START};
+    use crate::corpus::Corpus;
+    use crate::population::World;
+    use crate::rng::Domain;
+    use crate::scenario::Persona;
+
+    #[test]
+    fn simultaneous_exchanges_are_not_ordered_by_account() {
+        let corpus = Corpus::built_in();
+        let mut world = World::new(2);
+        let mut arrivals = Vec::new();
+        for index in 0..1_000u32 {
+            let key = (Persona::CasualChat as u64, index as u64);
+            let mut account = Account::new(
+                &mut world,
+                &corpus,
+                Domain::BenignAccount,
+                key,
+                Persona::CasualChat,
+            );
+            account.push_item(index, WINDOW_START, 1, Gap::Human, 0, &mut arrivals);
+        }
+        arrivals.sort_unstable();
+        let ascending = arrivals
+            .windows(2)
+            .filter(|w| w[0].account < w[1].account)
+            .count();
+        assert!(
+            (400..600).contains(&ascending),
+            "{ascending} of 999 neighbours in account order"
+        );
+    }
 }

@@ -505,30 +505,42 @@ fn no_field_reveals_persona_or_campaign() {
     );
 }
 
-/// The thinking budget of an event, if it asks for thinking.
-fn budget(thinking: Option<Thinking>) -> Option<u32> {
-    match thinking {
+/// What an exchange allows the model: `max_tokens` and the thinking budget, if any.
+type Limits = (Option<u32>, Option<u32>);
+
+fn limits(e: &Event) -> Limits {
+    let budget = match e.thinking {
         Some(Thinking::Budget(budget)) => Some(budget),
         Some(Thinking::Enabled(on)) => on.then_some(0),
         None => None,
-    }
+    };
+    (e.max_tokens, budget)
+}
+
+/// Every campaign at its minimum size among 600 benign accounts, which include a few of each
+/// hard negative.
+fn small_mixed_run() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| {
+        Run::of(&config(
+            Scenario::All,
+            0.0005,
+            600,
+            KnobOverrides::default(),
+        ))
+    })
 }
 
 #[test]
 fn campaign_output_limits_are_ones_honest_clients_send_too() {
-    let run = Run::of(&config(
-        Scenario::All,
-        0.0005,
-        600,
-        KnobOverrides::default(),
-    ));
-    let limits = |campaign: bool| -> HashSet<(Option<u32>, Option<u32>)> {
+    let run = small_mixed_run();
+    let sent = |campaign: bool| -> HashSet<Limits> {
         run.events_where(|c, _| c.is_some() == campaign)
-            .iter()
-            .map(|e| (e.max_tokens, budget(e.thinking)))
+            .into_iter()
+            .map(limits)
             .collect()
     };
-    let (benign, campaign) = (limits(false), limits(true));
+    let (benign, campaign) = (sent(false), sent(true));
     assert!(
         campaign.len() >= 5,
         "campaigns send only these limits: {campaign:?}"
@@ -537,6 +549,29 @@ fn campaign_output_limits_are_ones_honest_clients_send_too() {
         campaign.is_subset(&benign),
         "(max_tokens, thinking budget) only campaigns send: {:?}",
         campaign.difference(&benign)
+    );
+}
+
+#[test]
+fn a_conversation_keeps_its_limit_and_thinking_budget_on_every_turn() {
+    let run = small_mixed_run();
+    let mut settings: HashMap<&str, HashSet<Limits>> = HashMap::new();
+    for e in &run.events {
+        settings
+            .entry(e.conversation_id.as_deref().unwrap())
+            .or_default()
+            .insert(limits(e));
+    }
+    let changing = settings.values().filter(|s| s.len() > 1).count();
+    assert_eq!(changing, 0, "{changing} conversations change their limits");
+    let agent_sessions = run
+        .events_where(|_, persona| persona == "coding-agent")
+        .iter()
+        .filter(|e| e.turn_index == Some(0))
+        .count();
+    assert!(
+        agent_sessions > 50,
+        "only {agent_sessions} coding-agent sessions"
     );
 }
 

@@ -224,6 +224,7 @@ impl Account {
         for turn in 0..turns.min(u16::MAX as u32) {
             out.push(Arrival {
                 ts,
+                tie: self.rng.random(),
                 account: index,
                 conv,
                 turn: turn as u16,
@@ -311,7 +312,8 @@ pub(crate) struct World {
 }
 
 impl World {
-    fn new(seed: u64) -> World {
+    /// An empty world for a run of seed `seed`.
+    pub(crate) fn new(seed: u64) -> World {
         World {
             seed,
             sites: Vec::new(),
@@ -624,6 +626,7 @@ mod tests {
             .filter(|&conv| {
                 let arrival = Arrival {
                     ts: WINDOW_START,
+                    tie: 0,
                     account: 0,
                     conv,
                     turn: 0,

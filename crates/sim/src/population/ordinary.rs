@@ -316,6 +316,9 @@ const AGENT_LIMITS: Limits = Limits([0, 0, 0, 0, 0, 85, 15]);
 const RESELLER_LIMITS: Limits = Limits([10, 15, 30, 25, 10, 10, 0]);
 /// What a chat app in the browser sends.
 const CHAT_MAX_TOKENS: u32 = 4_096;
+/// Share of chat conversations with extended thinking switched on, and its budget.
+const CHAT_THINKING_SHARE: f64 = 0.08;
+const CHAT_THINKING_BUDGET: u32 = 4_000;
 /// Thinking budgets a coding agent's sessions use (one per session).
 const AGENT_BUDGETS: [u32; 3] = [8_000, 16_000, 32_000];
 
@@ -415,7 +418,7 @@ pub(crate) fn write(
                 CHAT_MIX,
                 draft.text(TextField::Prompt),
             );
-            let thinking = rng.random_bool(0.08).then_some(4_000);
+            let thinking = (budget < CHAT_THINKING_SHARE).then_some(CHAT_THINKING_BUDGET);
             let max_tokens = if reseller {
                 RESELLER_LIMITS.pick(limit, thinking.unwrap_or(0))
             } else {
