@@ -6,10 +6,14 @@
 //! `hydrascope-core`; this crate only adapts it to Arrow arrays and DataFusion plans.
 
 pub mod error;
+pub mod functions;
 pub mod input;
+pub mod summaries;
 
 pub use error::EngineError;
+pub use functions::{SketchStats, register_functions};
 pub use input::{EVENTS_TABLE, RegisteredInput, register_events};
+pub use summaries::{account_summaries, account_summary_expr, account_summary_frame};
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,198 @@
+//! `hs_prompt_sketch(prompt, system_prompt, tools, thinking, prompt_sketch) -> Utf8`: the
+//! content of an event as its encoded [`PromptSketch`].
+//!
+//! Content signals need the same facts whether the provider logs prompt text or only a sketch
+//! computed at the edge (the contract's `prompt_sketch`, for text that may not leave it). This
+//! function gives one column for both: the sketch of the prompt when the event has text, else
+//! the event's own sketch, checked by decoding it and passed through unchanged (decoding
+//! accepts one spelling per sketch, so passing through equals re-encoding). An event with
+//! neither has no content: null.
+//!
+//! A sketch that does not decode (corrupt, or of another version) is one bad field of one
+//! event, not a reason to stop a scan: it becomes null, is counted in [`SketchStats`], and the
+//! first one is logged with the reason.
+
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use datafusion::arrow::array::{ArrayRef, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, UInt32Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+use hydrascope_core::content::{PromptRequest, PromptSketch, SketchError};
+
+use super::{booleans, canonical_types, flag, primitives, strings, text, value};
+
+/// The function's name in plans.
+pub const NAME: &str = "hs_prompt_sketch";
+
+/// The event columns the function reads, in argument order.
+pub const COLUMNS: [&str; 5] = [
+    "prompt",
+    "system_prompt",
+    "tools",
+    "thinking",
+    "prompt_sketch",
+];
+
+/// Counts of what the function met, shared by every query of the session.
+#[derive(Debug, Clone, Default)]
+pub struct SketchStats {
+    malformed: Arc<AtomicU64>,
+}
+
+impl SketchStats {
+    /// Events whose `prompt_sketch` did not decode (and that had no prompt text).
+    pub fn malformed(&self) -> u64 {
+        self.malformed.load(Ordering::Relaxed)
+    }
+
+    /// Adds `count` malformed sketches; true when they are the first ones.
+    fn add_malformed(&self, count: u64) -> bool {
+        self.malformed.fetch_add(count, Ordering::Relaxed) == 0
+    }
+}
+
+/// The scalar function `hs_prompt_sketch`.
+#[derive(Debug)]
+pub struct PromptSketchUdf {
+    signature: Signature,
+    stats: SketchStats,
+}
+
+impl PromptSketchUdf {
+    pub fn new() -> Self {
+        PromptSketchUdf {
+            signature: Signature::user_defined(Volatility::Immutable),
+            stats: SketchStats::default(),
+        }
+    }
+
+    /// The counters this instance updates.
+    pub fn stats(&self) -> SketchStats {
+        self.stats.clone()
+    }
+}
+
+impl Default for PromptSketchUdf {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Every instance computes the same function; the counters are not part of its identity.
+impl PartialEq for PromptSketchUdf {
+    fn eq(&self, other: &Self) -> bool {
+        self.signature == other.signature
+    }
+}
+
+impl Eq for PromptSketchUdf {}
+
+impl Hash for PromptSketchUdf {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        NAME.hash(state);
+        self.signature.hash(state);
+    }
+}
+
+/// What one event's content comes to.
+#[derive(Debug)]
+pub enum EventSketch<'a> {
+    /// Computed from the prompt text, encoded.
+    Computed(String),
+    /// The event's own `prompt_sketch`, which decodes.
+    Carried(&'a str),
+    /// The event's own `prompt_sketch`, which does not.
+    Malformed(SketchError),
+    /// Neither text nor sketch.
+    Absent,
+}
+
+impl<'a> EventSketch<'a> {
+    /// The content of an event: the prompt text wins over a carried sketch, since the sketch
+    /// computed here is the one this build's signals are calibrated on.
+    pub fn of(request: Option<PromptRequest<'_>>, carried: Option<&'a str>) -> Self {
+        match (request, carried) {
+            (Some(request), _) => {
+                EventSketch::Computed(PromptSketch::of_request(&request).encode())
+            }
+            (None, Some(carried)) => match PromptSketch::decode(carried) {
+                Ok(_) => EventSketch::Carried(carried),
+                Err(error) => EventSketch::Malformed(error),
+            },
+            (None, None) => EventSketch::Absent,
+        }
+    }
+}
+
+impl ScalarUDFImpl for PromptSketchUdf {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        canonical_types(NAME, &COLUMNS, arg_types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let sketches = self.sketch_arrays(&arrays, args.number_rows)?;
+        Ok(ColumnarValue::Array(sketches))
+    }
+}
+
+impl PromptSketchUdf {
+    pub(super) fn sketch_arrays(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+        let prompt = strings(args, 0, COLUMNS[0])?;
+        let system_prompt = strings(args, 1, COLUMNS[1])?;
+        let tools = primitives::<UInt32Type>(args, 2, COLUMNS[2])?;
+        let thinking = booleans(args, 3, COLUMNS[3])?;
+        let carried = strings(args, 4, COLUMNS[4])?;
+        // An encoded sketch is 350 or 691 characters; most prompts have no frame signature.
+        let mut out = StringBuilder::with_capacity(rows, rows * 400);
+        let mut malformed = 0u64;
+        let mut first_error = None;
+        for row in 0..rows {
+            let request = text(prompt, row).map(|prompt| PromptRequest {
+                prompt,
+                system_prompt: text(system_prompt, row),
+                tool_count: value(tools, row).unwrap_or(0) as usize,
+                thinking: flag(thinking, row).unwrap_or(false),
+            });
+            match EventSketch::of(request, text(carried, row)) {
+                EventSketch::Computed(encoded) => out.append_value(encoded),
+                EventSketch::Carried(carried) => out.append_value(carried),
+                EventSketch::Malformed(error) => {
+                    malformed += 1;
+                    first_error.get_or_insert(error);
+                    out.append_null();
+                }
+                EventSketch::Absent => out.append_null(),
+            }
+        }
+        if let Some(error) = first_error {
+            if self.stats.add_malformed(malformed) {
+                tracing::warn!(
+                    %error,
+                    "events carry prompt sketches that do not decode; their content is ignored \
+                     (counted in the scan's malformed sketches)"
+                );
+            } else {
+                tracing::debug!(malformed, %error, "prompt sketches that do not decode");
+            }
+        }
+        Ok(Arc::new(out.finish()))
+    }
+}
