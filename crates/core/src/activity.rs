@@ -13,6 +13,7 @@
 
 use hydrascope_events::EpochMillis;
 use hydrascope_events::time::MILLIS_PER_DAY;
+use serde::{Deserialize, Serialize};
 
 use crate::merge::Mergeable;
 
@@ -31,7 +32,7 @@ pub fn bin_of(ts: EpochMillis) -> u32 {
 }
 
 /// Event counts per ten-minute bin, sorted by bin.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityBins {
     bins: Vec<(u32, u32)>,
 }

@@ -8,9 +8,18 @@
 //! depends on the order or the partitioning of its input, and this crate does no I/O and pulls
 //! in no engine: the engine crates adapt its summaries to their own aggregation machinery.
 
+pub mod account;
 pub mod activity;
+pub mod bottom_k;
+/// Content analysis of one request: prompt skeletons, MinHash sketches under a versioned hash
+/// spec, capability classes and chain-of-thought elicitation.
+pub mod content;
+pub mod keys;
 pub mod merge;
+pub mod policy;
+pub mod signals;
 pub mod traffic;
 
+pub use account::AccountSummary;
 pub use merge::Mergeable;
 pub use traffic::TrafficSummary;

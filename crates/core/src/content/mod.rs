@@ -1,0 +1,83 @@
+//! Content analysis: what the text of a request says about the campaign behind it.
+//!
+//! A distillation campaign is visible in its prompts before it is visible anywhere else:
+//! thousands of accounts send prompts built from a few shared templates, filled with many
+//! distinct tasks, asking for the model's full reasoning, and focused on a narrow set of
+//! capabilities. This module turns one request into those facts; the signals built on top
+//! count them per account and across accounts, which is where campaigns and honest users
+//! actually part (a single prompt never convicts anyone).
+//!
+//! - [`skeleton`]: the prompt with its slot values masked, and its instruction frame, so that
+//!   one template's prompts collide;
+//! - [`minhash`]: near-duplicate signatures of skeletons under a versioned hash spec, with LSH
+//!   band keys;
+//! - [`capability`]: which capabilities a request exercises;
+//! - [`elicitation`]: whether it asks for the model's chain of thought;
+//! - [`sketch`]: all of that in one [`PromptSketch`], the contract's `prompt_sketch`.
+//!
+//! Everything here is a pure function of the request, deterministic across machines and runs,
+//! and cheap enough to run on every event (about a microsecond for a typical prompt).
+//!
+//! ```
+//! use hydrascope_core::content::PromptSketch;
+//!
+//! let a = PromptSketch::of_prompt("Translate \"good morning\" into French. Show your reasoning step by step.", None);
+//! let b = PromptSketch::of_prompt("Translate \"where is the station\" into French. Show your reasoning step by step.", None);
+//! assert_eq!(a.minhash.jaccard(&b.minhash), 1.0);
+//! ```
+
+use hydrascope_events::Event;
+
+pub mod capability;
+mod cues;
+pub mod elicitation;
+mod lexicon;
+pub mod minhash;
+pub mod skeleton;
+pub mod sketch;
+
+pub use capability::{Capability, CapabilitySet};
+pub use elicitation::Elicitation;
+pub use minhash::{MinHash, SKETCH_VERSION};
+pub use skeleton::{skeleton, template_frame};
+pub use sketch::{PromptSketch, SketchError};
+
+/// The parts of a request that content analysis reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PromptRequest<'a> {
+    /// The latest user turn.
+    pub prompt: &'a str,
+    pub system_prompt: Option<&'a str>,
+    /// How many tools the request offered.
+    pub tool_count: usize,
+    /// Whether extended thinking was requested.
+    pub thinking: bool,
+}
+
+impl<'a> PromptRequest<'a> {
+    /// A request with only a prompt.
+    pub fn new(prompt: &'a str) -> Self {
+        PromptRequest {
+            prompt,
+            ..PromptRequest::default()
+        }
+    }
+
+    /// The request of an event, or `None` when the event carries no prompt text.
+    pub fn from_event(event: &'a Event) -> Option<Self> {
+        Some(PromptRequest {
+            prompt: event.prompt.as_deref()?,
+            system_prompt: event.system_prompt.as_deref(),
+            tool_count: event.tools.as_ref().map_or(0, |tools| tools.count()),
+            thinking: event.thinking.is_some_and(|t| t.is_on()),
+        })
+    }
+
+    /// The texts of the request: the system prompt (if any), then the prompt.
+    fn texts(&self) -> impl Iterator<Item = &'a str> {
+        self.system_prompt.into_iter().chain([self.prompt])
+    }
+}
+
+#[cfg(test)]
+mod tests;

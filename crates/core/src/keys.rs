@@ -1,0 +1,202 @@
+//! Link keys: the values two accounts of one operator tend to share.
+//!
+//! An operator who opens thousands of accounts reuses what is expensive to vary: servers and
+//! proxies (addresses, networks, autonomous systems), the client software (user agent, TLS
+//! fingerprint), payment instruments, and the system prompt of its harvesting pipeline. Each
+//! such value is a *link key*; accounts that share rare keys are candidates for one campaign.
+//!
+//! Honest accounts share keys too — everyone on a big ISP shares its AS, millions share a
+//! browser's user agent, an enterprise's accounts share its payment instrument and egress
+//! addresses. Keys are therefore never links by themselves: the clustering weighs each key by
+//! how many accounts share it (a key shared by half the population links nothing), and keys
+//! are hashed so that raw values (addresses, payment hashes) need not travel with the links.
+
+use std::net::IpAddr;
+
+use hydrascope_events::Event;
+use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+/// What kind of value a link key is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum KeyKind {
+    /// One client address.
+    Ip,
+    /// The address's network: an IPv4 /24 or an IPv6 /48, which one operator's servers or one
+    /// proxy exit pool typically share.
+    Network,
+    /// The autonomous system.
+    Asn,
+    /// The exact HTTP User-Agent string.
+    UserAgent,
+    /// The TLS / HTTP2 client fingerprint.
+    ClientFp,
+    /// The payment instrument.
+    PaymentFp,
+    /// The system prompt, whitespace-normalised.
+    SystemPrompt,
+    /// The declared organisation.
+    Org,
+}
+
+impl KeyKind {
+    /// Every kind, in output order.
+    pub const ALL: [KeyKind; 8] = [
+        KeyKind::Ip,
+        KeyKind::Network,
+        KeyKind::Asn,
+        KeyKind::UserAgent,
+        KeyKind::ClientFp,
+        KeyKind::PaymentFp,
+        KeyKind::SystemPrompt,
+        KeyKind::Org,
+    ];
+
+    /// Stable snake-case name for evidence and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyKind::Ip => "ip",
+            KeyKind::Network => "network",
+            KeyKind::Asn => "asn",
+            KeyKind::UserAgent => "user_agent",
+            KeyKind::ClientFp => "client_fp",
+            KeyKind::PaymentFp => "payment_fp",
+            KeyKind::SystemPrompt => "system_prompt",
+            KeyKind::Org => "org",
+        }
+    }
+
+    /// Seed of the kind's hash, so equal text under two kinds gives unrelated keys. Part of
+    /// the versioned key spec: changing it breaks keys exchanged with partners.
+    fn seed(self) -> u64 {
+        0x6879_6472_6100_0000 | self as u64
+    }
+}
+
+/// One link key: a kind and the hash of its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LinkKey {
+    pub kind: KeyKind,
+    pub hash: u64,
+}
+
+impl LinkKey {
+    /// The key of a kind for a value's text.
+    pub fn new(kind: KeyKind, value: &str) -> Self {
+        LinkKey {
+            kind,
+            hash: xxh3_64_with_seed(value.as_bytes(), kind.seed()),
+        }
+    }
+}
+
+/// The link keys an event carries, at most one per kind.
+pub fn link_keys(event: &Event) -> impl Iterator<Item = LinkKey> + '_ {
+    let texts = [
+        (KeyKind::UserAgent, event.user_agent.as_deref()),
+        (KeyKind::ClientFp, event.client_fp.as_deref()),
+        (KeyKind::PaymentFp, event.payment_fp.as_deref()),
+        (KeyKind::Org, event.org_id.as_deref()),
+    ];
+    let network = event.ip.map(|ip| {
+        [
+            LinkKey::new(KeyKind::Ip, &ip.to_string()),
+            LinkKey::new(KeyKind::Network, &network_of(ip)),
+        ]
+    });
+    let asn = event
+        .asn
+        .map(|asn| LinkKey::new(KeyKind::Asn, &asn.to_string()));
+    let system = event
+        .system_prompt
+        .as_deref()
+        .map(|text| LinkKey::new(KeyKind::SystemPrompt, &normalise_whitespace(text)));
+    texts
+        .into_iter()
+        .filter_map(|(kind, text)| text.map(|t| LinkKey::new(kind, t)))
+        .chain(network.into_iter().flatten())
+        .chain(asn)
+        .chain(system)
+}
+
+/// The /24 of an IPv4 address or the /48 of an IPv6 address, as text.
+pub fn network_of(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+    }
+}
+
+fn normalise_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event() -> Event {
+        let mut event = Event::new(1_776_816_000_000, "acct");
+        event.ip = Some("203.0.113.77".parse().unwrap());
+        event.asn = Some(64_500);
+        event.user_agent = Some("python-httpx/0.27.0".into());
+        event.system_prompt = Some("You are  a grader.\n".into());
+        event
+    }
+
+    #[test]
+    fn an_event_yields_one_key_per_present_kind() {
+        let kinds: Vec<KeyKind> = link_keys(&event()).map(|k| k.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                KeyKind::UserAgent,
+                KeyKind::Ip,
+                KeyKind::Network,
+                KeyKind::Asn,
+                KeyKind::SystemPrompt
+            ]
+        );
+    }
+
+    #[test]
+    fn neighbours_share_a_network_but_not_an_address() {
+        let mut neighbour = event();
+        neighbour.ip = Some("203.0.113.9".parse().unwrap());
+        let keys = |e: &Event| link_keys(e).collect::<Vec<_>>();
+        let (a, b) = (keys(&event()), keys(&neighbour));
+        let find = |keys: &[LinkKey], kind| *keys.iter().find(|k| k.kind == kind).unwrap();
+        assert_eq!(find(&a, KeyKind::Network), find(&b, KeyKind::Network));
+        assert_ne!(find(&a, KeyKind::Ip), find(&b, KeyKind::Ip));
+    }
+
+    #[test]
+    fn system_prompts_that_differ_only_in_spacing_are_one_key() {
+        let mut respaced = event();
+        respaced.system_prompt = Some("You are a grader.".into());
+        let system = |e: &Event| link_keys(e).find(|k| k.kind == KeyKind::SystemPrompt);
+        assert_eq!(system(&event()), system(&respaced));
+    }
+
+    #[test]
+    fn the_same_text_under_two_kinds_gives_different_keys() {
+        assert_ne!(
+            LinkKey::new(KeyKind::Org, "x").hash,
+            LinkKey::new(KeyKind::PaymentFp, "x").hash
+        );
+    }
+
+    #[test]
+    fn ipv6_addresses_group_by_slash_48() {
+        assert_eq!(
+            network_of("2001:db8:abcd:12::1".parse().unwrap()),
+            "2001:db8:abcd::/48"
+        );
+    }
+}
