@@ -17,6 +17,7 @@ pub mod content;
 pub mod keys;
 pub mod merge;
 pub mod policy;
+pub mod score;
 pub mod signals;
 pub mod traffic;
 

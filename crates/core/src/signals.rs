@@ -174,14 +174,16 @@ impl Population {
         self.judged
     }
 
-    /// Share of judged accounts whose value is at most `value` (0 when none has the signal).
+    /// Share of judged accounts whose value is strictly below `value` (0 when none has the
+    /// signal). Strictly: when most accounts share a value (no extended thinking at all, say),
+    /// having it is not rare, so ties never push an account into the tail.
     pub fn percentile(&self, signal: Signal, value: f64) -> f64 {
         let values = &self.reference[signal as usize];
         if values.is_empty() {
             return 0.0;
         }
-        let at_most = values.partition_point(|v| v.total_cmp(&value).is_le());
-        at_most as f64 / values.len() as f64
+        let below = values.partition_point(|v| v.total_cmp(&value).is_lt());
+        below as f64 / values.len() as f64
     }
 
     /// The population median of a signal, for evidence ("median account: …").
@@ -250,13 +252,17 @@ mod tests {
             Signal::ReasoningElicitation,
         ] {
             let value = signal.measure(&harvester).unwrap();
-            assert_eq!(
-                population.percentile(signal, value),
-                1.0,
-                "{}",
-                signal.name()
-            );
+            // Every one of the 50 other accounts is below it.
+            let percentile = population.percentile(signal, value);
+            assert_eq!(percentile, 50.0 / 51.0, "{}", signal.name());
         }
+    }
+
+    #[test]
+    fn a_value_most_accounts_share_is_not_in_the_tail() {
+        let chatters: Vec<AccountSummary> = (0..50).map(chatter).collect();
+        let population = Population::of(&chatters);
+        assert_eq!(population.percentile(Signal::ExtendedThinking, 0.0), 0.0);
     }
 
     #[test]

@@ -1,0 +1,260 @@
+//! From signals to a score in [0, 1], with the evidence that produced it.
+//!
+//! The score is built so that it can be explained in one sentence to someone who is not an
+//! engineer: *an account is flagged when the evidence against it adds up to about four
+//! independent signals each in the top 1% of the accounts scanned with it.*
+//!
+//! - Each signal's **strength** is how deep in the population's tail the account sits: 0 up to
+//!   the 90th percentile, 1 at the 99th, 2 at the 99.9th (capped there, so one extreme value
+//!   cannot carry a verdict alone).
+//! - Signals are grouped by what they describe — what the account asks for (content), how
+//!   machine-like its traffic is (automation), and the account itself — and each group
+//!   contributes its two strongest signals, so that five correlated schedule signals do not
+//!   count five times.
+//! - **Harvesting needs content.** Without any content evidence (a health check, a busy
+//!   reseller, a round-the-clock integration), the evidence is capped below the flagging
+//!   level: schedules and infrastructure alone describe automation, not distillation.
+//! - **Groups corroborate.** An account in a coordinated group (shared rare infrastructure,
+//!   lockstep, shared templates) gains evidence in proportion to the group's size and to how
+//!   many of its members show content evidence themselves; a group of honest accounts (a
+//!   university class, a reseller's customers) gains little because its members do not.
+//!
+//! The total evidence `T` maps to `score = 1 − exp(−T / EVIDENCE_SCALE)`, with the scale set so
+//! that `T = 4` gives the default flag threshold 0.8.
+
+use crate::account::AccountSummary;
+use crate::signals::{Population, Signal};
+
+/// Percentile below which a value is ordinary and carries no strength.
+const TAIL_START: f64 = 0.9;
+/// Strength at which one signal is capped (the 99.9th percentile).
+const MAX_STRENGTH: f64 = 2.0;
+/// Evidence without content evidence is capped here (score ≈ 0.55: monitor at most).
+const MAX_EVIDENCE_WITHOUT_CONTENT: f64 = 2.0;
+/// Group evidence is capped here: a group corroborates, it does not convict alone.
+const MAX_GROUP_EVIDENCE: f64 = 2.0;
+/// `1 − exp(−4 / scale) = 0.8`: four top-1% signals reach the default flag threshold.
+pub const EVIDENCE_SCALE: f64 = 2.485_339_738_947_121;
+
+/// What a signal describes, for grouping its evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    /// What the account asks for: the harvest itself.
+    Content,
+    /// How machine-like its traffic is: schedule, volume, one-shot exchanges, few templates.
+    Automation,
+    /// The account itself.
+    Account,
+}
+
+impl Facet {
+    /// The facet of a signal.
+    pub fn of(signal: Signal) -> Facet {
+        match signal {
+            Signal::TaskCoverage
+            | Signal::TargetCapabilities
+            | Signal::ReasoningElicitation
+            | Signal::ExtendedThinking
+            | Signal::OutputPerInput => Facet::Content,
+            Signal::DailyVolume
+            | Signal::DailyCoverage
+            | Signal::RoundTheClock
+            | Signal::Regularity
+            | Signal::SingleTurn
+            | Signal::TemplateConcentration => Facet::Automation,
+            Signal::Newness => Facet::Account,
+        }
+    }
+
+    /// How many of the facet's strongest signals count.
+    fn counted(self) -> usize {
+        match self {
+            Facet::Content | Facet::Automation => 2,
+            Facet::Account => 1,
+        }
+    }
+}
+
+/// One signal's measurement for one account.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    pub signal: Signal,
+    pub value: f64,
+    pub percentile: f64,
+    pub strength: f64,
+}
+
+/// An account's own evidence, before any group corroboration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    /// Every measured signal, strongest first.
+    pub evidence: Vec<Evidence>,
+    /// The sum of the counted strengths, capped without content evidence.
+    pub individual: f64,
+    /// True when at least one content signal is in the tail.
+    pub has_content_evidence: bool,
+}
+
+impl Assessment {
+    /// Assesses an account against its population. Accounts too small to be judged get no
+    /// evidence (they can still be attributed through a group).
+    pub fn of(account: &AccountSummary, population: &Population) -> Assessment {
+        let judged = account.events >= crate::signals::MIN_EVENTS_TO_JUDGE;
+        let mut evidence: Vec<Evidence> = Signal::ALL
+            .iter()
+            .filter(|_| judged)
+            .filter_map(|&signal| {
+                let value = signal.measure(account)?;
+                let percentile = population.percentile(signal, value);
+                let strength = tail_strength(percentile, population.judged());
+                Some(Evidence {
+                    signal,
+                    value,
+                    percentile,
+                    strength,
+                })
+            })
+            .collect();
+        evidence.sort_by(|a, b| b.strength.total_cmp(&a.strength));
+        let facet_sum = |facet: Facet| -> f64 {
+            evidence
+                .iter()
+                .filter(|e| Facet::of(e.signal) == facet)
+                .take(facet.counted())
+                .map(|e| e.strength)
+                .sum()
+        };
+        let content = facet_sum(Facet::Content);
+        let has_content_evidence = content > 0.0;
+        let total = content + facet_sum(Facet::Automation) + facet_sum(Facet::Account);
+        let individual = if has_content_evidence {
+            total
+        } else {
+            total.min(MAX_EVIDENCE_WITHOUT_CONTENT)
+        };
+        Assessment {
+            evidence,
+            individual,
+            has_content_evidence,
+        }
+    }
+
+    /// The signals in the tail, for the verdict's evidence list.
+    pub fn strong_evidence(&self) -> impl Iterator<Item = &Evidence> {
+        self.evidence.iter().filter(|e| e.strength > 0.0)
+    }
+}
+
+/// The corroboration a coordinated group gives each of its members: log10 of its size (a
+/// group of 10 gives 1, of 100 gives 2), times the share of its members that show content
+/// evidence of their own, capped.
+pub fn group_evidence(size: usize, members_with_content_evidence: usize) -> f64 {
+    if size < 2 {
+        return 0.0;
+    }
+    let share = members_with_content_evidence as f64 / size as f64;
+    ((size as f64).log10() * share).min(MAX_GROUP_EVIDENCE)
+}
+
+/// The score of an account from its own evidence and its group's.
+pub fn score(individual: f64, group: f64) -> f64 {
+    1.0 - (-(individual + group) / EVIDENCE_SCALE).exp()
+}
+
+/// Depth in the tail: 0 up to [`TAIL_START`], +1 per factor of ten rarer, capped. The rarity
+/// (share of accounts at or above the value) is floored at one account in the population, so
+/// a population of 50 cannot produce the strength of a population of 50,000.
+fn tail_strength(percentile: f64, population: usize) -> f64 {
+    let rarity = (1.0 - percentile).max(1.0 / (population as f64 + 1.0));
+    ((1.0 - TAIL_START) / rarity)
+        .log10()
+        .clamp(0.0, MAX_STRENGTH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_top_percent_signals_reach_the_default_flag_threshold() {
+        assert!((score(4.0, 0.0) - 0.8).abs() < 1e-9);
+        assert!(score(3.0, 0.0) < 0.8);
+        assert_eq!(score(0.0, 0.0), 0.0);
+    }
+
+    #[test]
+    fn strength_grows_by_one_per_factor_of_ten_in_the_tail() {
+        let n = 100_000;
+        assert_eq!(tail_strength(0.5, n), 0.0);
+        assert!((tail_strength(0.99, n) - 1.0).abs() < 1e-9);
+        assert!((tail_strength(0.999, n) - 2.0).abs() < 1e-9);
+        assert_eq!(tail_strength(1.0, n), MAX_STRENGTH);
+    }
+
+    #[test]
+    fn a_small_population_cannot_claim_deep_tails() {
+        assert!(tail_strength(1.0, 50) < 0.8);
+    }
+
+    #[test]
+    fn groups_corroborate_in_proportion_to_size_and_shared_content_evidence() {
+        assert_eq!(group_evidence(1, 1), 0.0);
+        assert!((group_evidence(100, 100) - 2.0).abs() < 1e-9);
+        assert!((group_evidence(100, 10) - 0.2).abs() < 1e-9);
+        assert_eq!(group_evidence(100, 0), 0.0);
+        assert_eq!(group_evidence(1_000_000, 1_000_000), MAX_GROUP_EVIDENCE);
+    }
+
+    fn summary(events: impl IntoIterator<Item = (i64, String)>) -> AccountSummary {
+        let mut summary = AccountSummary::default();
+        for (ts, prompt) in events {
+            let mut event = hydrascope_events::Event::new(ts, "a");
+            let sketch = crate::content::PromptSketch::of_prompt(&prompt, None);
+            event.prompt = Some(prompt);
+            summary.observe(&event, Some(&sketch));
+        }
+        summary
+    }
+
+    const T0: i64 = 1_776_816_000_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn chatter(seed: i64) -> AccountSummary {
+        summary((0..30).map(|i| {
+            let ts = T0 + (i / 5) * 48 * HOUR + (18 + i % 5) * HOUR + seed * 60_000;
+            (
+                ts,
+                format!("What should I cook tonight, idea {}?", (i + seed) % 7),
+            )
+        }))
+    }
+
+    #[test]
+    fn content_and_schedule_evidence_add_up_for_a_harvester() {
+        let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
+        let harvester = summary((0..500).map(|i| {
+            let prompt = format!(
+                "Implement a function that parses log line {i} in Rust. Think step by step and \
+                 show your complete reasoning before the code."
+            );
+            (T0 + i * HOUR / 4, prompt)
+        }));
+        let population = Population::of(chatters.iter().chain([&harvester]));
+        let assessment = Assessment::of(&harvester, &population);
+        assert!(assessment.has_content_evidence);
+        assert!(assessment.individual >= 3.0, "{assessment:?}");
+        let ordinary = Assessment::of(&chatters[0], &population);
+        assert!(ordinary.individual < 1.0, "{ordinary:?}");
+    }
+
+    #[test]
+    fn automation_without_content_evidence_stays_below_flagging() {
+        let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
+        let health_check = summary((0..2_000).map(|i| (T0 + i * 600_000, "ping".to_owned())));
+        let population = Population::of(chatters.iter().chain([&health_check]));
+        let assessment = Assessment::of(&health_check, &population);
+        assert!(!assessment.has_content_evidence);
+        assert!(assessment.individual <= MAX_EVIDENCE_WITHOUT_CONTENT);
+        assert!(score(assessment.individual, 0.0) < 0.8);
+    }
+}
