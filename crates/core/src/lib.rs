@@ -11,6 +11,7 @@
 pub mod account;
 pub mod activity;
 pub mod bottom_k;
+pub mod cluster;
 /// Content analysis of one request: prompt skeletons, MinHash sketches under a versioned hash
 /// spec, capability classes and chain-of-thought elicitation.
 pub mod content;
