@@ -71,7 +71,7 @@ pub struct GroupParams {
     pub min_edge_weight: f32,
     /// See [`RESOLUTION`].
     pub resolution: f64,
-    /// See [`MIN_GROUP_SIZE`].
+    /// See [`MIN_GROUP_SIZE`]; at least 2 (a density needs a pair).
     pub min_size: usize,
     /// See [`TOP_KEYS`].
     pub top_keys: usize,
@@ -129,6 +129,9 @@ pub struct SharedKey {
 /// Finds the coordinated groups among `accounts` accounts linked by `edges` (any order; a
 /// pair given twice counts once with the weights added, see [`merge_edges`]). With the key
 /// index the pairs came from, each group also names the keys its members share.
+///
+/// # Panics
+/// When an edge names an account not below `accounts`.
 pub fn find_groups(
     accounts: u32,
     edges: &[Edge],
@@ -137,8 +140,11 @@ pub fn find_groups(
 ) -> Vec<Group> {
     let strong: Vec<Edge> = merge_edges([edges.to_vec()])
         .into_iter()
-        .filter(|e| e.weight >= params.min_edge_weight && e.b < accounts)
+        .filter(|e| e.weight >= params.min_edge_weight)
         .collect();
+    if let Some(edge) = strong.last() {
+        assert!(edge.b < accounts, "account {} of {accounts}", edge.b);
+    }
     let triples: Vec<(u32, u32, f64)> = strong
         .iter()
         .map(|e| (e.a, e.b, f64::from(e.weight)))
@@ -158,7 +164,8 @@ pub fn find_groups(
 /// scratch sized by the number of accounts (so no step allocates per account).
 struct Grouping<'g> {
     graph: &'g Graph,
-    params: &'g GroupParams,
+    resolution: f64,
+    min_size: usize,
     groups: Vec<Vec<u32>>,
     inside: Vec<bool>,
     local: Vec<u32>,
@@ -168,7 +175,8 @@ impl<'g> Grouping<'g> {
     fn new(graph: &'g Graph, params: &'g GroupParams) -> Self {
         Grouping {
             graph,
-            params,
+            resolution: params.resolution,
+            min_size: params.min_size.max(2),
             groups: Vec::new(),
             inside: vec![false; graph.nodes()],
             local: vec![u32::MAX; graph.nodes()],
@@ -177,11 +185,11 @@ impl<'g> Grouping<'g> {
 
     /// Partitions one connected component and keeps the communities that survive peeling.
     fn add_component(&mut self, component: &[u32]) {
-        if component.len() < self.params.min_size {
+        if component.len() < self.min_size {
             return;
         }
         let sub = self.graph.induced(component, &mut self.local);
-        let community = partition(&sub, self.params.resolution);
+        let community = partition(&sub, self.resolution);
         let mut communities: Vec<Vec<u32>> = Vec::new();
         for (i, &c) in community.iter().enumerate() {
             if c as usize == communities.len() {
@@ -199,10 +207,10 @@ impl<'g> Grouping<'g> {
     fn refine(&mut self, members: Vec<u32>) {
         let mut work = vec![members];
         while let Some(members) = work.pop() {
-            if members.len() < self.params.min_size {
+            if members.len() < self.min_size {
                 continue;
             }
-            let core = peel(self.graph, &members, self.params.resolution);
+            let core = peel(self.graph, &members, self.resolution);
             let mut parts = self.graph.components(&core, &mut self.inside);
             if parts.len() == 1 && parts[0].len() == members.len() {
                 self.groups.append(&mut parts);
