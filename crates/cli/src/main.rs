@@ -33,6 +33,10 @@ enum Command {
     /// Normalise events (JSONL, CSV, Parquet; plain, .gz, .zst) into one canonical,
     /// day-partitioned Parquet dataset, quarantining bad input.
     Ingest(commands::ingest::IngestArgs),
+    /// Find, group and explain distillation campaigns: verdicts.jsonl, campaigns.json and a
+    /// summary, from the canonical dataset or raw input (work in progress: see
+    /// docs/detection.md).
+    Scan(commands::scan::ScanArgs),
     /// The end-to-end demonstration on the embedded default: simulate a scenario, ingest it
     /// and print what arrived.
     Demo(commands::demo::DemoArgs),
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Simulate(args) => commands::simulate::run(&args).map(|_| ()),
         Command::Ingest(args) => commands::ingest::run(&args).map(|_| ()),
+        Command::Scan(args) => commands::scan::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args).map(|_| ()),
     };

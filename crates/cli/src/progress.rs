@@ -31,3 +31,13 @@ pub fn counter(message: &'static str) -> ProgressBar {
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
+
+/// A spinner for work whose progress cannot be measured (a query plan running).
+pub fn spinner(message: &'static str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("static template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

@@ -15,6 +15,7 @@ pub mod cluster;
 /// Content analysis of one request: prompt skeletons, MinHash sketches under a versioned hash
 /// spec, capability classes and chain-of-thought elicitation.
 pub mod content;
+pub mod detect;
 pub mod keys;
 pub mod merge;
 pub mod policy;

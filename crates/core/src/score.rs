@@ -11,9 +11,10 @@
 //!   machine-like its traffic is (automation), and the account itself — and each group
 //!   contributes its two strongest signals, so that five correlated schedule signals do not
 //!   count five times.
-//! - **Harvesting needs content.** Without any content evidence (a health check, a busy
-//!   reseller, a round-the-clock integration), the evidence is capped below the flagging
-//!   level: schedules and infrastructure alone describe automation, not distillation.
+//! - **Harvesting needs content.** Without evidence of what is harvested — targeted
+//!   capabilities, never-repeated tasks, requests for the full reasoning — (a health check, a
+//!   busy reseller, a round-the-clock integration), the evidence is capped below the flagging
+//!   level: schedules, costs and infrastructure alone describe automation, not distillation.
 //! - **Groups corroborate.** An account in a coordinated group (shared rare infrastructure,
 //!   lockstep, shared templates) gains evidence in proportion to the group's size and to how
 //!   many of its members show content evidence themselves; a group of honest accounts (a
@@ -75,6 +76,18 @@ impl Facet {
     }
 }
 
+/// Whether a signal's evidence shows harvesting itself. Long answers to short prompts and
+/// extended thinking describe what a request costs, and honest clients do both (a health
+/// check's one-word prompt, a coding agent's thinking budget); only what is asked for — the
+/// targeted capabilities, never-repeated tasks, requests for the full reasoning — opens the
+/// gate that lets evidence reach the flagging level.
+fn opens_content_gate(signal: Signal) -> bool {
+    matches!(
+        signal,
+        Signal::TaskCoverage | Signal::TargetCapabilities | Signal::ReasoningElicitation
+    )
+}
+
 /// One signal's measurement for one account.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Evidence {
@@ -91,7 +104,8 @@ pub struct Assessment {
     pub evidence: Vec<Evidence>,
     /// The sum of the counted strengths, capped without content evidence.
     pub individual: f64,
-    /// True when at least one content signal is in the tail.
+    /// True when a signal that shows harvesting itself is in the tail (see
+    /// `opens_content_gate`).
     pub has_content_evidence: bool,
 }
 
@@ -125,7 +139,9 @@ impl Assessment {
                 .sum()
         };
         let content = facet_sum(Facet::Content);
-        let has_content_evidence = content > 0.0;
+        let has_content_evidence = evidence
+            .iter()
+            .any(|e| e.strength > 0.0 && opens_content_gate(e.signal));
         let total = content + facet_sum(Facet::Automation) + facet_sum(Facet::Account);
         let individual = if has_content_evidence {
             total

@@ -8,11 +8,13 @@
 pub mod error;
 pub mod functions;
 pub mod input;
+pub mod scan;
 pub mod summaries;
 
 pub use error::EngineError;
 pub use functions::{SketchStats, register_functions};
 pub use input::{EVENTS_TABLE, RegisteredInput, register_events};
+pub use scan::{ScanResult, scan};
 pub use summaries::{account_summaries, account_summary_expr, account_summary_frame};
 
 #[cfg(test)]

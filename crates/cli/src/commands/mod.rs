@@ -3,4 +3,5 @@
 pub mod demo;
 pub mod evaluate;
 pub mod ingest;
+pub mod scan;
 pub mod simulate;

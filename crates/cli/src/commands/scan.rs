@@ -1,0 +1,307 @@
+//! `hydrascope scan`: find, group and explain distillation campaigns in a body of traffic.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use hydrascope_core::AccountSummary;
+use hydrascope_core::content::Capability;
+use hydrascope_core::detect::AccountOutcome;
+use hydrascope_core::policy::Policy;
+use hydrascope_core::score::Evidence;
+use hydrascope_engine::ScanResult;
+use hydrascope_events::time::utc_day;
+use hydrascope_events::{SignalValue, Verdict};
+use hydrascope_io::quarantine::BadInputPolicy;
+use hydrascope_io::write::{EventSink, JsonlWriter};
+use serde::Serialize;
+
+use crate::progress;
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Events: the canonical dataset from `ingest`, or any raw input `ingest` accepts.
+    pub input: PathBuf,
+    /// Output directory: verdicts.jsonl, campaigns.json, summary.md, quarantine.jsonl.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Response policy (TOML; see policy.example.toml). Default: the documented defaults.
+    #[arg(long)]
+    pub policy: Option<PathBuf>,
+    /// Fail when more than this share of raw input records is bad (0.01 = 1%).
+    #[arg(long, default_value_t = BadInputPolicy::default().max_bad_share)]
+    pub max_bad_share: f64,
+}
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = fs::read_to_string(path)
+                .with_context(|| format!("reading policy {}", path.display()))?;
+            Policy::from_toml_str(&text).with_context(|| format!("policy {}", path.display()))?
+        }
+        None => Policy::default(),
+    };
+    fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating output directory {}", args.out.display()))?;
+    let bar = progress::spinner("scanning");
+    let runtime = tokio::runtime::Runtime::new().context("starting the query runtime")?;
+    let result = runtime
+        .block_on(hydrascope_engine::scan(
+            &args.input,
+            &args.out.join("quarantine.jsonl"),
+            &BadInputPolicy {
+                max_bad_share: args.max_bad_share,
+            },
+            &policy,
+        ))
+        .with_context(|| format!("scanning {}", args.input.display()));
+    bar.finish_and_clear();
+    let result = result?;
+    let verdicts = verdicts(&result);
+    write_verdicts(&args.out.join("verdicts.jsonl"), &verdicts)?;
+    let campaigns = campaigns(&result);
+    fs::write(
+        args.out.join("campaigns.json"),
+        serde_json::to_vec_pretty(&campaigns)?,
+    )
+    .context("writing campaigns.json")?;
+    let summary = summary_markdown(&campaigns, &result);
+    fs::write(args.out.join("summary.md"), &summary).context("writing summary.md")?;
+    let flagged = verdicts.iter().filter(|v| v.flagged).count();
+    println!(
+        "scanned {} accounts, {} events: {} flagged in {} campaigns; outputs in {}",
+        result.summaries.len(),
+        result.summaries.iter().map(|(_, s)| s.events).sum::<u64>(),
+        flagged,
+        campaigns.len(),
+        args.out.display()
+    );
+    print!("{summary}");
+    Ok(())
+}
+
+/// The contract's verdict for every account, with its evidence.
+fn verdicts(result: &ScanResult) -> Vec<Verdict> {
+    let judged = result
+        .summaries
+        .iter()
+        .filter(|(_, s)| s.events >= hydrascope_core::signals::MIN_EVENTS_TO_JUDGE)
+        .count();
+    result
+        .summaries
+        .iter()
+        .zip(&result.detection.accounts)
+        .map(|((account_id, _), outcome)| {
+            let mut signals: Vec<SignalValue> = outcome
+                .assessment
+                .strong_evidence()
+                .map(|e| signal_value(e, judged))
+                .collect();
+            if let Some(g) = outcome.group {
+                signals.push(group_signal(result, g, outcome));
+            }
+            if outcome.decision.allow_listed {
+                signals.push(SignalValue {
+                    name: "allow_listed".into(),
+                    value: 1.0,
+                    detail: "the policy allow-lists this account or its organisation".into(),
+                });
+            }
+            Verdict {
+                account_id: account_id.clone(),
+                score: (outcome.score * 1e4).round() / 1e4,
+                flagged: outcome.decision.flagged,
+                cluster_id: outcome.group.map(|g| result.detection.groups[g].id.clone()),
+                action: outcome.decision.action,
+                signals,
+            }
+        })
+        .collect()
+}
+
+fn signal_value(evidence: &Evidence, judged: usize) -> SignalValue {
+    SignalValue {
+        name: evidence.signal.name().into(),
+        value: (evidence.value * 1e4).round() / 1e4,
+        detail: format!(
+            "above {:.1}% of {judged} accounts with enough traffic to judge (strength {:.2})",
+            evidence.percentile * 100.0,
+            evidence.strength
+        ),
+    }
+}
+
+fn group_signal(result: &ScanResult, group: usize, outcome: &AccountOutcome) -> SignalValue {
+    let group = &result.detection.groups[group];
+    let kinds: Vec<&str> = group
+        .evidence
+        .iter()
+        .filter(|k| k.edges > 0)
+        .map(|k| k.kind.name())
+        .collect();
+    SignalValue {
+        name: "coordinated_group".into(),
+        value: group.members.len() as f64,
+        detail: format!(
+            "member of {} with {} accounts linked by {} (group evidence {:.2})",
+            group.id,
+            group.members.len(),
+            kinds.join(", "),
+            outcome.group_evidence
+        ),
+    }
+}
+
+fn write_verdicts(path: &Path, verdicts: &[Verdict]) -> anyhow::Result<()> {
+    let mut writer = JsonlWriter::create(path)?;
+    for verdict in verdicts {
+        writer.write_record(verdict)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+/// One detected campaign, as `campaigns.json` lists it.
+#[derive(Debug, Serialize)]
+struct CampaignReport {
+    id: String,
+    accounts: Vec<String>,
+    exchanges: u64,
+    first_seen: String,
+    last_seen: String,
+    /// Share of analysed exchanges per capability, largest first.
+    capability_mix: Vec<(String, f64)>,
+    /// Kinds of evidence that link the accounts, with the number of links each gave.
+    linked_by: Vec<(String, u64)>,
+    /// Exchanges per UTC day.
+    timeline: BTreeMap<String, u64>,
+    mean_score: f64,
+}
+
+/// Groups with at least one flagged member become campaigns; their flagged members are its
+/// accounts.
+fn campaigns(result: &ScanResult) -> Vec<CampaignReport> {
+    result
+        .detection
+        .groups
+        .iter()
+        .enumerate()
+        .filter_map(|(g, group)| {
+            let members: Vec<(&String, &AccountSummary, &AccountOutcome)> = group
+                .members
+                .iter()
+                .map(|&m| {
+                    let (id, summary) = &result.summaries[m as usize];
+                    (id, summary, &result.detection.accounts[m as usize])
+                })
+                .filter(|(_, _, outcome)| outcome.decision.flagged && outcome.group == Some(g))
+                .collect();
+            (!members.is_empty()).then(|| campaign_report(&group.id, group, &members))
+        })
+        .collect()
+}
+
+fn campaign_report(
+    id: &str,
+    group: &hydrascope_core::cluster::Group,
+    members: &[(&String, &AccountSummary, &AccountOutcome)],
+) -> CampaignReport {
+    let exchanges = members.iter().map(|(_, s, _)| s.events).sum();
+    let first = members
+        .iter()
+        .filter_map(|(_, s, _)| s.first_ts)
+        .min()
+        .unwrap_or(0);
+    let last = members
+        .iter()
+        .filter_map(|(_, s, _)| s.last_ts)
+        .max()
+        .unwrap_or(0);
+    let analysed: u64 = members.iter().map(|(_, s, _)| s.with_content).sum();
+    let mut capability_mix: Vec<(String, f64)> = Capability::ALL
+        .iter()
+        .map(|&c| {
+            let count: u64 = members
+                .iter()
+                .map(|(_, s, _)| s.capabilities[c as usize])
+                .sum();
+            (c.name().to_owned(), count as f64 / analysed.max(1) as f64)
+        })
+        .filter(|(_, share)| *share > 0.0)
+        .collect();
+    capability_mix.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut timeline = BTreeMap::new();
+    for (_, summary, _) in members {
+        for (bin, count) in summary.activity.bins() {
+            let day = utc_day(i64::from(*bin) * hydrascope_core::activity::BIN_MILLIS);
+            *timeline.entry(day).or_insert(0) += u64::from(*count);
+        }
+    }
+    CampaignReport {
+        id: id.to_owned(),
+        accounts: members.iter().map(|(id, _, _)| (*id).clone()).collect(),
+        exchanges,
+        first_seen: hydrascope_events::time::format_rfc3339(first),
+        last_seen: hydrascope_events::time::format_rfc3339(last),
+        capability_mix,
+        linked_by: group
+            .evidence
+            .iter()
+            .filter(|k| k.edges > 0)
+            .map(|k| (k.kind.name().to_owned(), k.edges))
+            .collect(),
+        timeline,
+        mean_score: members.iter().map(|(_, _, o)| o.score).sum::<f64>() / members.len() as f64,
+    }
+}
+
+/// The campaigns in the words of the public reports.
+fn summary_markdown(campaigns: &[CampaignReport], result: &ScanResult) -> String {
+    let mut text = String::from("# hydrascope scan\n\n");
+    let accounts = result.summaries.len();
+    let flagged = result
+        .detection
+        .accounts
+        .iter()
+        .filter(|o| o.decision.flagged)
+        .count();
+    let _ = writeln!(
+        text,
+        "{accounts} accounts scanned; {flagged} flagged, {} of them in {} coordinated campaigns.\n",
+        campaigns.iter().map(|c| c.accounts.len()).sum::<usize>(),
+        campaigns.len()
+    );
+    for campaign in campaigns {
+        let days = (campaign.timeline.len() as i64).max(1);
+        let targets: Vec<String> = campaign
+            .capability_mix
+            .iter()
+            .take(3)
+            .map(|(name, share)| format!("{} ({:.0}%)", name.replace('_', " "), share * 100.0))
+            .collect();
+        let _ = writeln!(
+            text,
+            "- **{}**: {} accounts, {} exchanges between {} and {} ({} active days, {:.0} \
+             exchanges per account per day), targeting {}; linked by {}.",
+            campaign.id,
+            campaign.accounts.len(),
+            campaign.exchanges,
+            &campaign.first_seen[..10],
+            &campaign.last_seen[..10],
+            days,
+            campaign.exchanges as f64 / campaign.accounts.len() as f64 / days as f64,
+            targets.join(", "),
+            campaign
+                .linked_by
+                .iter()
+                .map(|(kind, _)| kind.replace('_', " "))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    text
+}

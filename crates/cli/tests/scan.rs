@@ -1,0 +1,132 @@
+//! End-to-end tests of `hydrascope scan`: the contract of its outputs on simulated traffic.
+//! Detection quality is measured with `evaluate` (docs/detection.md), not asserted here yet.
+
+mod common;
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::Path;
+
+use common::{assert_success, hydrascope};
+
+fn corpus() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpora")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn scan_gives_every_account_a_contract_verdict_and_explains_every_flag() {
+    let work = tempfile::tempdir().unwrap();
+    let sim = hydrascope(
+        &[
+            "simulate",
+            "--scenario",
+            "deepseek-2026",
+            "--scale",
+            "0.05",
+            "--benign-accounts",
+            "300",
+            "--seed",
+            "3",
+            "--out",
+            "sim",
+            "--corpus",
+            &corpus(),
+        ],
+        work.path(),
+    );
+    assert_success(&sim);
+    // Raw input, read through the tolerant readers.
+    let scan = hydrascope(&["scan", "sim", "--out", "scan"], work.path());
+    assert_success(&scan);
+
+    let truth: HashSet<String> = fs::read_to_string(work.path().join("sim/truth.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["account_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let verdicts: Vec<serde_json::Value> =
+        fs::read_to_string(work.path().join("scan/verdicts.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    assert!(verdicts.len() > 250, "{} verdicts", verdicts.len());
+    let mut seen = HashSet::new();
+    for verdict in &verdicts {
+        let account = verdict["account_id"].as_str().unwrap();
+        assert!(truth.contains(account), "{account} was never simulated");
+        assert!(
+            seen.insert(account.to_owned()),
+            "{account} has two verdicts"
+        );
+        let score = verdict["score"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&score));
+        let action = verdict["action"].as_str().unwrap();
+        assert!(["allow", "monitor", "throttle", "challenge", "block"].contains(&action));
+        if verdict["flagged"].as_bool().unwrap() {
+            assert!(
+                !verdict["signals"].as_array().unwrap().is_empty(),
+                "{verdict}"
+            );
+        }
+    }
+    let campaigns: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.path().join("scan/campaigns.json")).unwrap())
+            .unwrap();
+    assert!(campaigns.is_array());
+    assert!(
+        fs::read_to_string(work.path().join("scan/summary.md"))
+            .unwrap()
+            .starts_with("# hydrascope scan")
+    );
+    assert!(work.path().join("scan/quarantine.jsonl").exists());
+
+    let evaluation = hydrascope(
+        &[
+            "evaluate",
+            "--truth",
+            "sim/truth.jsonl",
+            "--verdicts",
+            "scan/verdicts.jsonl",
+        ],
+        work.path(),
+    );
+    assert_success(&evaluation);
+}
+
+#[test]
+fn a_bad_policy_is_refused_with_the_key_named() {
+    let work = tempfile::tempdir().unwrap();
+    fs::write(
+        work.path().join("events.jsonl"),
+        r#"{"ts":1776816000000,"account_id":"a"}"#,
+    )
+    .unwrap();
+    fs::write(
+        work.path().join("policy.toml"),
+        "[actions]\nthrottle = 0.9\nchallenge = 0.85\n",
+    )
+    .unwrap();
+    let scan = hydrascope(
+        &[
+            "scan",
+            "events.jsonl",
+            "--out",
+            "scan",
+            "--policy",
+            "policy.toml",
+        ],
+        work.path(),
+    );
+    assert!(!scan.status.success());
+    let message = String::from_utf8_lossy(&scan.stderr);
+    assert!(message.contains("actions.challenge"), "{message}");
+}
