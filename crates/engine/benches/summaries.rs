@@ -4,14 +4,18 @@
 //! The ratio of the two is printed at the end. Uses `shared/corpora` when present, else the
 //! built-in corpus.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use datafusion::prelude::{SessionContext, col};
 use futures::StreamExt;
+use hydrascope_core::AccountSummary;
+use hydrascope_core::content::{PromptRequest, PromptSketch};
 use hydrascope_engine::functions::{account, sketch};
 use hydrascope_engine::{EVENTS_TABLE, account_summaries, register_events, register_functions};
+use hydrascope_events::Event;
 use hydrascope_io::ingest::{IngestOptions, ingest};
 use hydrascope_io::{EventSink, JsonlWriter};
 use hydrascope_sim::{Corpus, KnobOverrides, Scenario, SimConfig, simulate};
@@ -31,11 +35,13 @@ fn config() -> SimConfig {
     }
 }
 
-/// The simulated scenario ingested into a canonical dataset in a temporary directory.
+/// The simulated scenario ingested into a canonical dataset in a temporary directory, and
+/// kept in memory for the core's own loop.
 struct Dataset {
     _dir: tempfile::TempDir,
     path: PathBuf,
     events: u64,
+    in_memory: Vec<Event>,
 }
 
 impl Dataset {
@@ -43,7 +49,12 @@ impl Dataset {
         let dir = tempfile::tempdir().expect("temp dir");
         let raw = dir.path().join("events.jsonl");
         let mut writer = JsonlWriter::create(&raw).expect("creates");
-        let report = simulate(&config(), |event| writer.write(event), |_| {}).expect("simulates");
+        let mut in_memory = Vec::new();
+        let emit = |event: &Event| {
+            in_memory.push(event.clone());
+            writer.write(event)
+        };
+        let report = simulate(&config(), emit, |_| {}).expect("simulates");
         writer.finish().expect("finishes");
         let path = dir.path().join("dataset");
         ingest(&raw, &path, &IngestOptions::default()).expect("ingests");
@@ -52,6 +63,7 @@ impl Dataset {
             _dir: dir,
             path,
             events: report.events,
+            in_memory,
         }
     }
 
@@ -71,6 +83,20 @@ async fn summarise(dataset: &Dataset) -> usize {
         .await
         .expect("summarises")
         .len()
+}
+
+/// The core alone, on one thread: every event's sketch and `observe`, events already in
+/// memory. What the plan would cost per core if DataFusion and Arrow were free.
+fn core_loop(events: &[Event]) -> usize {
+    let mut summaries: HashMap<&str, AccountSummary> = HashMap::new();
+    for event in events {
+        let sketch = PromptRequest::from_event(event).map(|r| PromptSketch::of_request(&r));
+        summaries
+            .entry(&event.account_id)
+            .or_default()
+            .observe(event, sketch.as_ref());
+    }
+    summaries.len()
 }
 
 /// Reads (decodes) every column the summary plan reads and drops the batches; returns rows.
@@ -117,6 +143,9 @@ fn main() {
     group.bench_function("read_columns", |b| {
         b.iter(|| runtime.block_on(read_columns(&dataset)))
     });
+    group.bench_function("core_loop_one_thread", |b| {
+        b.iter(|| core_loop(&dataset.in_memory))
+    });
     group.finish();
 
     // Criterion keeps its estimates to itself: time both once more for the ratio.
@@ -132,7 +161,13 @@ fn main() {
     };
     let summaries = best_of(3, &|| runtime.block_on(summarise(&dataset)));
     let reading = best_of(3, &|| runtime.block_on(read_columns(&dataset)));
+    let core = best_of(3, &|| core_loop(&dataset.in_memory));
     let rate = |took: Duration| dataset.events as f64 / took.as_secs_f64();
+    eprintln!(
+        "core loop on one thread {:.0} events/s; the plan uses {} threads",
+        rate(core),
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     eprintln!(
         "account_summaries {:.0} events/s, read_columns {:.0} events/s: the summaries run at \
          {:.1}% of the parse limit ({:.1}x slower)",

@@ -413,6 +413,12 @@ impl GroupsAccumulator for SummaryGroups {
     }
 }
 
+/// A groups accumulator, for tests of its memory accounting.
+#[cfg(test)]
+pub(super) fn groups_accumulator() -> Box<dyn GroupsAccumulator> {
+    Box::new(SummaryGroups::default())
+}
+
 fn selected(filter: Option<&BooleanArray>, row: usize) -> bool {
     filter.is_none_or(|filter| filter.is_valid(row) && filter.value(row))
 }

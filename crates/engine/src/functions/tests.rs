@@ -1,8 +1,11 @@
-//! The functions on hand-made rows: the state format, and the sketch column's four cases.
+//! The functions on hand-made rows: the state format, the sketch column's four cases, and
+//! the memory the aggregate reports.
 
+use std::mem::size_of;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray, UInt32Array};
+use datafusion::logical_expr::EmitTo;
 use hydrascope_core::AccountSummary;
 use hydrascope_core::content::{PromptRequest, PromptSketch};
 use hydrascope_events::{Event, Thinking, Tools};
@@ -111,4 +114,42 @@ fn the_sketch_column_computes_passes_through_nulls_and_counts() {
     assert_eq!(out.value(1), carried);
     assert!(out.is_null(2) && out.is_null(3));
     assert_eq!(udf.stats().malformed(), 1);
+}
+
+/// The aggregate's arguments for a batch of events, as the plan passes them.
+fn summary_args(events: &[Event]) -> Vec<ArrayRef> {
+    let batch = hydrascope_io::events_to_batch(events);
+    let column = |name: &str| Arc::clone(batch.column_by_name(name).expect("canonical column"));
+    let sketch_args: Vec<ArrayRef> = super::sketch::COLUMNS.iter().map(|c| column(c)).collect();
+    let sketch = PromptSketchUdf::new()
+        .sketch_arrays(&sketch_args, batch.num_rows())
+        .unwrap();
+    super::account::COLUMNS
+        .iter()
+        .map(|c| column(c))
+        .chain([sketch])
+        .collect()
+}
+
+#[test]
+fn the_groups_accumulator_reports_what_its_summaries_hold_and_releases_it_on_emit() {
+    let events: Vec<Event> = (0..400).map(event).collect();
+    let groups: Vec<usize> = (0..events.len()).map(|i| i % 40).collect();
+    let mut accumulator = super::account::groups_accumulator();
+
+    let empty = accumulator.size();
+    accumulator
+        .update_batch(&summary_args(&events), &groups, None, 40)
+        .unwrap();
+    let held = accumulator.size() - empty;
+    let states = accumulator.state(EmitTo::All).unwrap();
+    let serialised = states[0].as_binary::<i32>().values().len();
+
+    // In memory a summary is its fixed part plus vectors of 8- to 16-byte entries; postcard
+    // writes the same entries as varints. The estimate is within a small factor of that.
+    assert!(
+        held > serialised && held < 20 * serialised,
+        "held {held} bytes for {serialised} serialised"
+    );
+    assert!(accumulator.size() <= empty + 40 * size_of::<AccountSummary>());
 }
