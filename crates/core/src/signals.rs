@@ -17,20 +17,16 @@ use crate::content::{Capability, Elicitation};
 /// are noise. (They can still be attributed to a campaign through shared keys.)
 pub const MIN_EVENTS_TO_JUDGE: u64 = 20;
 
-/// Capabilities that distillation campaigns were reported to harvest: software development,
-/// multi-step reasoning, agentic tool use and computer use, vision, the model as a grader,
-/// "safe" rewrites of sensitive questions, data analysis. General chat and creative writing
-/// are what most honest traffic is, and are not on the list.
-pub const HARVEST_TARGETS: [Capability; 8] = [
-    Capability::SoftwareDevelopment,
-    Capability::MultiStepReasoning,
-    Capability::AgenticToolUse,
-    Capability::ComputerUse,
-    Capability::Vision,
-    Capability::RubricGrading,
-    Capability::SafeRewrite,
-    Capability::DataAnalysis,
-];
+/// Whether campaigns were reported to harvest a capability: software development, multi-step
+/// reasoning, agentic tool use and computer use, vision, the model as a grader, "safe"
+/// rewrites of sensitive questions, data analysis. General chat and creative writing are what
+/// most honest traffic is, and are not targets.
+pub fn is_harvest_target(capability: Capability) -> bool {
+    !matches!(
+        capability,
+        Capability::GeneralChat | Capability::CreativeWriting
+    )
+}
 
 /// One behaviour measured on every account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,7 +45,7 @@ pub enum Signal {
     TaskCoverage,
     /// How few template frames carry the traffic.
     TemplateConcentration,
-    /// Share of exchanges aimed at capabilities campaigns harvest ([`HARVEST_TARGETS`]).
+    /// Share of exchanges aimed at capabilities campaigns harvest ([`is_harvest_target`]).
     TargetCapabilities,
     /// Share of exchanges that ask for the full reasoning (strong) or steps (weak, half
     /// weight).
@@ -133,9 +129,10 @@ impl Signal {
 /// per-capability counts: the largest target share is a lower bound and their sum an upper
 /// bound; the lower bound is used so that multi-label prompts do not inflate it.
 fn target_share(account: &AccountSummary) -> f64 {
-    HARVEST_TARGETS
-        .iter()
-        .map(|&c| account.capability_share(c))
+    Capability::ALL
+        .into_iter()
+        .filter(|&c| is_harvest_target(c))
+        .map(|c| account.capability_share(c))
         .fold(0.0, f64::max)
 }
 
