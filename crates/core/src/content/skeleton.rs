@@ -85,9 +85,21 @@ pub fn skeleton_into(text: &str, out: &mut String) {
     // construction); the buffer's allocation is reused.
     let mut bytes = std::mem::take(out).into_bytes();
     bytes.clear();
-    Scanner::new(text, &mut bytes).run();
+    Scanner::new(&folded(text), &mut bytes).run();
     *out = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+}
+
+/// The text with full-width forms and curly quotes folded to ASCII before scanning, so that
+/// markers built from folded characters (`~~～` is a tilde fence, `｀` a backtick) are seen
+/// as such on the first pass exactly as on a second pass over the output — the skeleton is
+/// idempotent. Pure ASCII, by far the common case, is borrowed as it is.
+fn folded(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.is_ascii() || text.chars().all(|c| fold(c) == c) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.chars().map(fold).collect())
+    }
 }
 
 /// The skeleton of the prompt's instruction frame: its first and last [`FRAME_CHARS`]
@@ -416,7 +428,9 @@ impl<'a> Scanner<'a> {
         self.pos = end;
     }
 
-    /// A run of backticks: a fence (three or more) or inline code.
+    /// A run of backticks: a fence (three or more) or inline code. The text was folded before
+    /// scanning ([`folded`]), so a full-width grave accent is an ASCII backtick here and the
+    /// run is never empty.
     fn backticks(&mut self) {
         let run = self.bytes[self.pos..]
             .iter()
@@ -1067,6 +1081,26 @@ mod tests {
         let got = skeleton(text);
         assert_eq!(got, expected, "skeleton of {text:?}");
         assert_eq!(skeleton(&got), got, "skeleton of {text:?} is not stable");
+    }
+
+    #[test]
+    fn full_width_markers_mean_on_the_first_pass_what_they_mean_on_the_second() {
+        for text in [
+            "~~～ code",
+            "b\u{7f} ~~～ᅴ",
+            "｀｀｀x｀｀｀",
+            "＂quoted＂ text",
+        ] {
+            let once = skeleton(text);
+            assert_eq!(skeleton(&once), once, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_full_width_grave_accent_is_a_backtick_not_an_endless_loop() {
+        assert_eq!(skeleton("｀"), "");
+        assert_eq!(skeleton("a｀b"), skeleton("a`b"));
+        assert_eq!(skeleton("say ｀hi｀ now"), skeleton("say `hi` now"));
     }
 
     #[test]
