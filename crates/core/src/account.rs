@@ -18,7 +18,7 @@ use crate::bottom_k::BottomK;
 use crate::content::minhash::DEFAULT_BANDS;
 use crate::content::{Capability, Elicitation, PromptSketch};
 use crate::keys::{KeyKind, LinkKey, link_keys};
-use crate::merge::Mergeable;
+use crate::merge::{Mergeable, combine_bounds};
 
 /// Link keys kept per kind: enough to name an account's infrastructure in evidence and to
 /// estimate how many distinct addresses a rotating proxy gave it.
@@ -194,8 +194,8 @@ impl AccountSummary {
 impl Mergeable for AccountSummary {
     fn merge(&mut self, other: Self) {
         self.events += other.events;
-        self.first_ts = combine(self.first_ts, other.first_ts, i64::min);
-        self.last_ts = combine(self.last_ts, other.last_ts, i64::max);
+        self.first_ts = combine_bounds(self.first_ts, other.first_ts, i64::min);
+        self.last_ts = combine_bounds(self.last_ts, other.last_ts, i64::max);
         self.activity.merge(other.activity);
         self.opening_turns += other.opening_turns;
         self.max_turn = self.max_turn.max(other.max_turn);
@@ -261,13 +261,6 @@ fn merge_earliest<T: Ord>(slot: &mut Option<Earliest<T>>, other: Option<Earliest
     };
     if replace {
         *slot = Some(other);
-    }
-}
-
-fn combine(a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(pick(x, y)),
-        (x, y) => x.or(y),
     }
 }
 

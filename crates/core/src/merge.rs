@@ -17,3 +17,12 @@ pub trait Mergeable: Default {
         })
     }
 }
+
+/// Combines two optional bounds (first or last seen) of two partial summaries: `pick` of
+/// both when both are known, else whichever is.
+pub fn combine_bounds(a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(pick(x, y)),
+        (x, y) => x.or(y),
+    }
+}

@@ -9,7 +9,7 @@ use hydrascope_events::time::{MILLIS_PER_DAY, utc_day};
 use hydrascope_events::{EpochMillis, Event};
 use serde::Serialize;
 
-use crate::merge::Mergeable;
+use crate::merge::{Mergeable, combine_bounds};
 
 /// Counts of events and accounts over time.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -87,14 +87,6 @@ impl Mergeable for TrafficSummary {
         for (day, count) in other.per_day {
             *self.per_day.entry(day).or_default() += count;
         }
-    }
-}
-
-/// Combines two optional bounds, keeping whichever is present.
-fn combine_bounds(a: Option<i64>, b: Option<i64>, pick: fn(i64, i64) -> i64) -> Option<i64> {
-    match (a, b) {
-        (Some(x), Some(y)) => Some(pick(x, y)),
-        (x, y) => x.or(y),
     }
 }
 
