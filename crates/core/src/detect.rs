@@ -12,6 +12,14 @@ use crate::cluster::{
 use crate::policy::{Decision, Policy};
 use crate::score::{Assessment, group_evidence, score};
 use crate::signals::Population;
+use crate::signup::{SignupBurst, SignupTimes};
+use hydrascope_events::EpochMillis;
+
+/// Accounts that both gates let in and that score at least this much leave the reference
+/// population when it is refined (the policy's default monitoring level).
+pub const SUSPECT_SCORE: f64 = 0.5;
+/// Most refinements of the reference population; it usually settles after two.
+pub const MAX_REFINEMENTS: usize = 4;
 
 /// The outcome for one account.
 #[derive(Debug, Clone)]
@@ -31,48 +39,147 @@ pub struct Detection {
     /// In the order of the summaries given.
     pub accounts: Vec<AccountOutcome>,
     pub groups: Vec<Group>,
+    /// Per group (same order): the sign-up burst its members were opened in, if any.
+    pub bursts: Vec<Option<SignupBurst>>,
+    /// Judged accounts in the reference population the signals were measured against.
+    pub reference_accounts: usize,
 }
 
 /// Runs detection over `(account id, summary)` pairs.
+///
+/// Signals are measured against a **reference population of presumed-honest accounts**, not
+/// against everyone: at the scale of the 2026 campaigns, tens of thousands of one operator's
+/// accounts would otherwise define what is normal, and their own behaviour would look
+/// ordinary. The reference starts as every judged account outside the groups opened in a
+/// sign-up burst; each round then removes the accounts the previous round found suspect
+/// (both gates open, score at least [`SUSPECT_SCORE`]) until it no longer changes. Only
+/// accounts that show harvesting *and* a fresh identity leave it, so the honest heavy users —
+/// coding agents, harnesses, pipelines — stay in the reference and keep each other ordinary.
 pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detection {
-    let population = Population::of(summaries.iter().map(|(_, s)| s));
-    let assessments: Vec<Assessment> = summaries
-        .iter()
-        .map(|(_, summary)| Assessment::of(summary, &population))
-        .collect();
     let groups = group_accounts(summaries);
+    let signups = SignupTimes::of(summaries.iter().map(|(_, s)| created(s)));
+    let bursts: Vec<Option<SignupBurst>> = groups
+        .iter()
+        .map(|group| {
+            let members: Vec<_> = group
+                .members
+                .iter()
+                .map(|&m| created(&summaries[m as usize].1))
+                .collect();
+            signups.burst(&members)
+        })
+        .collect();
     let mut group_of = vec![None; summaries.len()];
-    let mut lent = vec![0.0; groups.len()];
     for (g, group) in groups.iter().enumerate() {
-        let with_content = group
-            .members
-            .iter()
-            .filter(|&&m| assessments[m as usize].has_content_evidence)
-            .count();
-        lent[g] = group_evidence(group.members.len(), with_content);
         for &member in &group.members {
             group_of[member as usize] = Some(g);
         }
     }
+    let in_burst: Vec<bool> = group_of
+        .iter()
+        .map(|g| g.is_some_and(|g| bursts[g].is_some()))
+        .collect();
+    let mut reference: Vec<bool> = in_burst.iter().map(|&b| !b).collect();
+    let mut round = score_round(summaries, &reference, &groups, &group_of);
+    for _ in 1..MAX_REFINEMENTS {
+        let refined: Vec<bool> = round
+            .iter()
+            .zip(&in_burst)
+            .map(|(outcome, &burst)| !burst && !outcome.is_suspect())
+            .collect();
+        if refined == reference {
+            break;
+        }
+        reference = refined;
+        round = score_round(summaries, &reference, &groups, &group_of);
+    }
+    let reference_accounts = summaries
+        .iter()
+        .zip(&reference)
+        .filter(|((_, s), r)| **r && s.events >= crate::signals::MIN_EVENTS_TO_JUDGE)
+        .count();
     let accounts = summaries
         .iter()
-        .zip(assessments)
+        .zip(round)
         .zip(group_of)
-        .map(|(((account_id, summary), assessment), group)| {
-            let group_evidence = group.map_or(0.0, |g| lent[g]);
-            let score = score(assessment.individual, group_evidence);
+        .map(|(((account_id, summary), scored), group)| {
             let org = summary.org.as_ref().map(|o| o.value.as_str());
-            let decision = policy.decide(account_id, org, score, group.is_some());
+            let decision = policy.decide(account_id, org, scored.score, group.is_some());
             AccountOutcome {
-                assessment,
+                assessment: scored.assessment,
                 group,
-                group_evidence,
-                score,
+                group_evidence: scored.group_evidence,
+                score: scored.score,
                 decision,
             }
         })
         .collect();
-    Detection { accounts, groups }
+    Detection {
+        accounts,
+        groups,
+        bursts,
+        reference_accounts,
+    }
+}
+
+/// One account's evidence and score in one round of reference refinement.
+struct Scored {
+    assessment: Assessment,
+    group_evidence: f64,
+    score: f64,
+}
+
+impl Scored {
+    fn is_suspect(&self) -> bool {
+        self.assessment.is_gated_in() && self.score >= SUSPECT_SCORE
+    }
+}
+
+/// Scores every account against the accounts marked in `reference`.
+fn score_round(
+    summaries: &[(String, AccountSummary)],
+    reference: &[bool],
+    groups: &[Group],
+    group_of: &[Option<usize>],
+) -> Vec<Scored> {
+    let population = Population::of(
+        summaries
+            .iter()
+            .zip(reference)
+            .filter(|(_, r)| **r)
+            .map(|((_, s), _)| s),
+    );
+    let assessments: Vec<Assessment> = summaries
+        .iter()
+        .map(|(_, summary)| Assessment::of(summary, &population))
+        .collect();
+    let lent: Vec<f64> = groups
+        .iter()
+        .map(|group| {
+            let gated_in = group
+                .members
+                .iter()
+                .filter(|&&m| assessments[m as usize].is_gated_in())
+                .count();
+            group_evidence(group.members.len(), gated_in)
+        })
+        .collect();
+    assessments
+        .into_iter()
+        .zip(group_of)
+        .map(|(assessment, group)| {
+            let group_evidence = group.map_or(0.0, |g| lent[g]);
+            Scored {
+                score: score(assessment.individual, group_evidence),
+                assessment,
+                group_evidence,
+            }
+        })
+        .collect()
+}
+
+fn created(summary: &AccountSummary) -> Option<EpochMillis> {
+    summary.created.as_ref().map(|c| c.value)
 }
 
 /// Coordinated groups from shared link keys, shared template bands and lockstep.

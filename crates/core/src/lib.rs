@@ -21,6 +21,7 @@ pub mod merge;
 pub mod policy;
 pub mod score;
 pub mod signals;
+pub mod signup;
 pub mod traffic;
 
 pub use account::AccountSummary;

@@ -15,6 +15,13 @@
 //!   capabilities, never-repeated tasks, requests for the full reasoning — (a health check, a
 //!   busy reseller, a round-the-clock integration), the evidence is capped below the flagging
 //!   level: schedules, costs and infrastructure alone describe automation, not distillation.
+//! - **An operator needs fresh identities.** Campaigns run on accounts opened for the purpose,
+//!   shortly before use and in batches. Evidence is also capped below the flagging level
+//!   unless the account was new when first used (newness in the tail). Honest heavy users —
+//!   a team's coding agents, an evaluation harness, an enterprise pipeline — are established
+//!   accounts; they can be monitored, never flagged, on behaviour alone. A sign-up burst
+//!   ([`crate::signup`]) does not open this gate by itself: a university class signs up
+//!   together in September and uses its accounts all year.
 //! - **Groups corroborate.** An account in a coordinated group (shared rare infrastructure,
 //!   lockstep, shared templates) gains evidence in proportion to the group's size and to how
 //!   many of its members show content evidence themselves; a group of honest accounts (a
@@ -30,8 +37,9 @@ use crate::signals::{Population, Signal};
 const TAIL_START: f64 = 0.9;
 /// Strength at which one signal is capped (the 99.9th percentile).
 const MAX_STRENGTH: f64 = 2.0;
-/// Evidence without content evidence is capped here (score ≈ 0.55: monitor at most).
-const MAX_EVIDENCE_WITHOUT_CONTENT: f64 = 2.0;
+/// Evidence without both content and identity evidence is capped here (score ≈ 0.55:
+/// monitor at most).
+const MAX_EVIDENCE_UNGATED: f64 = 2.0;
 /// Group evidence is capped here: a group corroborates, it does not convict alone.
 const MAX_GROUP_EVIDENCE: f64 = 2.0;
 /// `1 − exp(−4 / scale) = 0.8`: four top-1% signals reach the default flag threshold.
@@ -102,11 +110,13 @@ pub struct Evidence {
 pub struct Assessment {
     /// Every measured signal, strongest first.
     pub evidence: Vec<Evidence>,
-    /// The sum of the counted strengths, capped without content evidence.
+    /// The sum of the counted strengths, capped unless both gates are open.
     pub individual: f64,
     /// True when a signal that shows harvesting itself is in the tail (see
     /// `opens_content_gate`).
     pub has_content_evidence: bool,
+    /// True when the account was new when first used (newness in the tail).
+    pub has_identity_evidence: bool,
 }
 
 impl Assessment {
@@ -142,17 +152,27 @@ impl Assessment {
         let has_content_evidence = evidence
             .iter()
             .any(|e| e.strength > 0.0 && opens_content_gate(e.signal));
+        let has_identity_evidence = evidence
+            .iter()
+            .any(|e| e.strength > 0.0 && Facet::of(e.signal) == Facet::Account);
         let total = content + facet_sum(Facet::Automation) + facet_sum(Facet::Account);
-        let individual = if has_content_evidence {
+        let individual = if has_content_evidence && has_identity_evidence {
             total
         } else {
-            total.min(MAX_EVIDENCE_WITHOUT_CONTENT)
+            total.min(MAX_EVIDENCE_UNGATED)
         };
         Assessment {
             evidence,
             individual,
             has_content_evidence,
+            has_identity_evidence,
         }
+    }
+
+    /// Whether both gates are open: the account shows harvesting and a fresh identity, so its
+    /// evidence may reach the flagging level.
+    pub fn is_gated_in(&self) -> bool {
+        self.has_content_evidence && self.has_identity_evidence
     }
 
     /// The signals in the tail, for the verdict's evidence list.
@@ -162,13 +182,13 @@ impl Assessment {
 }
 
 /// The corroboration a coordinated group gives each of its members: log10 of its size (a
-/// group of 10 gives 1, of 100 gives 2), times the share of its members that show content
-/// evidence of their own, capped.
-pub fn group_evidence(size: usize, members_with_content_evidence: usize) -> f64 {
+/// group of 10 gives 1, of 100 gives 2), times the share of its members that are gated in
+/// themselves ([`Assessment::is_gated_in`]), capped.
+pub fn group_evidence(size: usize, members_gated_in: usize) -> f64 {
     if size < 2 {
         return 0.0;
     }
-    let share = members_with_content_evidence as f64 / size as f64;
+    let share = members_gated_in as f64 / size as f64;
     ((size as f64).log10() * share).min(MAX_GROUP_EVIDENCE)
 }
 
@@ -221,10 +241,16 @@ mod tests {
         assert_eq!(group_evidence(1_000_000, 1_000_000), MAX_GROUP_EVIDENCE);
     }
 
-    fn summary(events: impl IntoIterator<Item = (i64, String)>) -> AccountSummary {
+    const T0: i64 = 1_776_816_000_000;
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+
+    /// An account opened at `created` that sent `events`.
+    fn summary(created: i64, events: impl IntoIterator<Item = (i64, String)>) -> AccountSummary {
         let mut summary = AccountSummary::default();
         for (ts, prompt) in events {
             let mut event = hydrascope_events::Event::new(ts, "a");
+            event.account_created = Some(created);
             let sketch = crate::content::PromptSketch::of_prompt(&prompt, None);
             event.prompt = Some(prompt);
             summary.observe(&event, Some(&sketch));
@@ -232,45 +258,67 @@ mod tests {
         summary
     }
 
-    const T0: i64 = 1_776_816_000_000;
-    const HOUR: i64 = 3_600_000;
-
+    /// An established account (opened a year or two ago) that chats in the evenings.
     fn chatter(seed: i64) -> AccountSummary {
-        summary((0..30).map(|i| {
-            let ts = T0 + (i / 5) * 48 * HOUR + (18 + i % 5) * HOUR + seed * 60_000;
-            (
-                ts,
-                format!("What should I cook tonight, idea {}?", (i + seed) % 7),
-            )
-        }))
+        summary(
+            T0 - (365 + seed) * DAY,
+            (0..30).map(|i| {
+                let ts = T0 + (i / 5) * 48 * HOUR + (18 + i % 5) * HOUR + seed * 60_000;
+                (
+                    ts,
+                    format!("What should I cook tonight, idea {}?", (i + seed) % 7),
+                )
+            }),
+        )
+    }
+
+    /// Round-the-clock requests for code with the full reasoning.
+    fn harvest(created: i64) -> AccountSummary {
+        summary(
+            created,
+            (0..500).map(|i| {
+                let prompt = format!(
+                    "Implement a function that parses log line {i} in Rust. Think step by step \
+                     and show your complete reasoning before the code."
+                );
+                (T0 + i * HOUR / 4, prompt)
+            }),
+        )
     }
 
     #[test]
-    fn content_and_schedule_evidence_add_up_for_a_harvester() {
+    fn content_schedule_and_identity_evidence_add_up_for_a_harvester() {
         let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
-        let harvester = summary((0..500).map(|i| {
-            let prompt = format!(
-                "Implement a function that parses log line {i} in Rust. Think step by step and \
-                 show your complete reasoning before the code."
-            );
-            (T0 + i * HOUR / 4, prompt)
-        }));
+        let harvester = harvest(T0 - DAY);
         let population = Population::of(chatters.iter().chain([&harvester]));
         let assessment = Assessment::of(&harvester, &population);
-        assert!(assessment.has_content_evidence);
+        assert!(assessment.is_gated_in(), "{assessment:?}");
         assert!(assessment.individual >= 3.0, "{assessment:?}");
-        let ordinary = Assessment::of(&chatters[0], &population);
+        let ordinary = Assessment::of(&chatters[150], &population);
         assert!(ordinary.individual < 1.0, "{ordinary:?}");
+    }
+
+    #[test]
+    fn an_established_account_is_not_flagged_on_behaviour_alone() {
+        let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
+        let established = harvest(T0 - 700 * DAY);
+        let population = Population::of(chatters.iter().chain([&established]));
+        let assessment = Assessment::of(&established, &population);
+        assert!(assessment.has_content_evidence && !assessment.has_identity_evidence);
+        assert!(score(assessment.individual, 0.0) < 0.8, "{assessment:?}");
     }
 
     #[test]
     fn automation_without_content_evidence_stays_below_flagging() {
         let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
-        let health_check = summary((0..2_000).map(|i| (T0 + i * 600_000, "ping".to_owned())));
+        let health_check = summary(
+            T0 - DAY,
+            (0..2_000).map(|i| (T0 + i * 600_000, "ping".to_owned())),
+        );
         let population = Population::of(chatters.iter().chain([&health_check]));
         let assessment = Assessment::of(&health_check, &population);
         assert!(!assessment.has_content_evidence);
-        assert!(assessment.individual <= MAX_EVIDENCE_WITHOUT_CONTENT);
+        assert!(assessment.individual <= MAX_EVIDENCE_UNGATED);
         assert!(score(assessment.individual, 0.0) < 0.8);
     }
 }

@@ -12,6 +12,7 @@ use hydrascope_core::content::Capability;
 use hydrascope_core::detect::AccountOutcome;
 use hydrascope_core::policy::Policy;
 use hydrascope_core::score::Evidence;
+use hydrascope_core::signup::SignupBurst;
 use hydrascope_engine::ScanResult;
 use hydrascope_events::time::utc_day;
 use hydrascope_events::{SignalValue, Verdict};
@@ -86,11 +87,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
 
 /// The contract's verdict for every account, with its evidence.
 fn verdicts(result: &ScanResult) -> Vec<Verdict> {
-    let judged = result
-        .summaries
-        .iter()
-        .filter(|(_, s)| s.events >= hydrascope_core::signals::MIN_EVENTS_TO_JUDGE)
-        .count();
+    let reference = result.detection.reference_accounts;
     result
         .summaries
         .iter()
@@ -99,10 +96,13 @@ fn verdicts(result: &ScanResult) -> Vec<Verdict> {
             let mut signals: Vec<SignalValue> = outcome
                 .assessment
                 .strong_evidence()
-                .map(|e| signal_value(e, judged))
+                .map(|e| signal_value(e, reference))
                 .collect();
             if let Some(g) = outcome.group {
                 signals.push(group_signal(result, g, outcome));
+                if let Some(burst) = &result.detection.bursts[g] {
+                    signals.push(burst_signal(burst));
+                }
             }
             if outcome.decision.allow_listed {
                 signals.push(SignalValue {
@@ -123,12 +123,12 @@ fn verdicts(result: &ScanResult) -> Vec<Verdict> {
         .collect()
 }
 
-fn signal_value(evidence: &Evidence, judged: usize) -> SignalValue {
+fn signal_value(evidence: &Evidence, reference: usize) -> SignalValue {
     SignalValue {
         name: evidence.signal.name().into(),
         value: (evidence.value * 1e4).round() / 1e4,
         detail: format!(
-            "above {:.1}% of {judged} accounts with enough traffic to judge (strength {:.2})",
+            "above {:.1}% of {reference} reference accounts (strength {:.2})",
             evidence.percentile * 100.0,
             evidence.strength
         ),
@@ -156,6 +156,22 @@ fn group_signal(result: &ScanResult, group: usize, outcome: &AccountOutcome) -> 
     }
 }
 
+fn burst_signal(burst: &SignupBurst) -> SignalValue {
+    SignalValue {
+        name: "signup_burst".into(),
+        value: (burst.share() * 1e4).round() / 1e4,
+        detail: format!(
+            "{} of the group's {} accounts were opened between {} and {}, when {:.2}% of all \
+             accounts were",
+            burst.members_inside,
+            burst.members,
+            utc_day(burst.from),
+            utc_day(burst.to),
+            burst.population_share * 100.0
+        ),
+    }
+}
+
 fn write_verdicts(path: &Path, verdicts: &[Verdict]) -> anyhow::Result<()> {
     let mut writer = JsonlWriter::create(path)?;
     for verdict in verdicts {
@@ -177,9 +193,35 @@ struct CampaignReport {
     capability_mix: Vec<(String, f64)>,
     /// Kinds of evidence that link the accounts, with the number of links each gave.
     linked_by: Vec<(String, u64)>,
+    /// When the group's accounts were opened in one burst: the window and how many.
+    signup_burst: Option<SignupWindow>,
     /// Exchanges per UTC day.
     timeline: BTreeMap<String, u64>,
     mean_score: f64,
+}
+
+/// A sign-up burst in `campaigns.json`.
+#[derive(Debug, Serialize)]
+struct SignupWindow {
+    from: String,
+    to: String,
+    /// Group members opened inside the window, of `members`.
+    opened_inside: usize,
+    members: usize,
+    /// Share of all accounts opened inside the window.
+    population_share: f64,
+}
+
+impl From<&SignupBurst> for SignupWindow {
+    fn from(burst: &SignupBurst) -> Self {
+        SignupWindow {
+            from: utc_day(burst.from),
+            to: utc_day(burst.to),
+            opened_inside: burst.members_inside,
+            members: burst.members,
+            population_share: burst.population_share,
+        }
+    }
 }
 
 /// Groups with at least one flagged member become campaigns; their flagged members are its
@@ -200,14 +242,15 @@ fn campaigns(result: &ScanResult) -> Vec<CampaignReport> {
                 })
                 .filter(|(_, _, outcome)| outcome.decision.flagged && outcome.group == Some(g))
                 .collect();
-            (!members.is_empty()).then(|| campaign_report(&group.id, group, &members))
+            let burst = result.detection.bursts[g].as_ref();
+            (!members.is_empty()).then(|| campaign_report(group, burst, &members))
         })
         .collect()
 }
 
 fn campaign_report(
-    id: &str,
     group: &hydrascope_core::cluster::Group,
+    burst: Option<&SignupBurst>,
     members: &[(&String, &AccountSummary, &AccountOutcome)],
 ) -> CampaignReport {
     let exchanges = members.iter().map(|(_, s, _)| s.events).sum();
@@ -242,7 +285,7 @@ fn campaign_report(
         }
     }
     CampaignReport {
-        id: id.to_owned(),
+        id: group.id.clone(),
         accounts: members.iter().map(|(id, _, _)| (*id).clone()).collect(),
         exchanges,
         first_seen: hydrascope_events::time::format_rfc3339(first),
@@ -254,6 +297,7 @@ fn campaign_report(
             .filter(|k| k.edges > 0)
             .map(|k| (k.kind.name().to_owned(), k.edges))
             .collect(),
+        signup_burst: burst.map(SignupWindow::from),
         timeline,
         mean_score: members.iter().map(|(_, _, o)| o.score).sum::<f64>() / members.len() as f64,
     }
@@ -283,10 +327,20 @@ fn summary_markdown(campaigns: &[CampaignReport], result: &ScanResult) -> String
             .take(3)
             .map(|(name, share)| format!("{} ({:.0}%)", name.replace('_', " "), share * 100.0))
             .collect();
+        let opened = campaign
+            .signup_burst
+            .as_ref()
+            .map(|b| {
+                format!(
+                    "; {} of its {} accounts were opened between {} and {}",
+                    b.opened_inside, b.members, b.from, b.to
+                )
+            })
+            .unwrap_or_default();
         let _ = writeln!(
             text,
             "- **{}**: {} accounts, {} exchanges between {} and {} ({} active days, {:.0} \
-             exchanges per account per day), targeting {}; linked by {}.",
+             exchanges per account per day), targeting {}; linked by {}{opened}.",
             campaign.id,
             campaign.accounts.len(),
             campaign.exchanges,
