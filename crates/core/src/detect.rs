@@ -55,44 +55,24 @@ pub struct Detection {
 /// (both gates open, score at least [`SUSPECT_SCORE`]) until it no longer changes. Only
 /// accounts that show harvesting *and* a fresh identity leave it, so the honest heavy users —
 /// coding agents, harnesses, pipelines — stay in the reference and keep each other ordinary.
+///
+/// Grouping runs twice: first with keys weighed by their popularity among all accounts, then
+/// among the reference accounts the first pass settled on, so that a large campaign's own
+/// templates and pools — popular only because the campaign is large — bind it together
+/// ([`KeyIndex::build_against`]).
 pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detection {
-    let groups = group_accounts(summaries);
     let signups = SignupTimes::of(summaries.iter().map(|(_, s)| created(s)));
-    let bursts: Vec<Option<SignupBurst>> = groups
-        .iter()
-        .map(|group| {
-            let members: Vec<_> = group
-                .members
-                .iter()
-                .map(|&m| created(&summaries[m as usize].1))
-                .collect();
-            signups.burst(&members)
-        })
-        .collect();
-    let mut group_of = vec![None; summaries.len()];
-    for (g, group) in groups.iter().enumerate() {
-        for &member in &group.members {
-            group_of[member as usize] = Some(g);
-        }
-    }
-    let in_burst: Vec<bool> = group_of
-        .iter()
-        .map(|g| g.is_some_and(|g| bursts[g].is_some()))
-        .collect();
-    let mut reference: Vec<bool> = in_burst.iter().map(|&b| !b).collect();
-    let mut round = score_round(summaries, &reference, &groups, &group_of);
-    for _ in 1..MAX_REFINEMENTS {
-        let refined: Vec<bool> = round
-            .iter()
-            .zip(&in_burst)
-            .map(|(outcome, &burst)| !burst && !outcome.is_suspect())
-            .collect();
-        if refined == reference {
-            break;
-        }
-        reference = refined;
-        round = score_round(summaries, &reference, &groups, &group_of);
-    }
+    let everyone = vec![true; summaries.len()];
+    let first = Grouping::of(summaries, &everyone, &signups);
+    let (reference, _) = first.settle_reference(summaries, &everyone);
+    let grouping = Grouping::of(summaries, &reference, &signups);
+    let (reference, round) = grouping.settle_reference(summaries, &reference);
+    let Grouping {
+        groups,
+        bursts,
+        group_of,
+        ..
+    } = grouping;
     let reference_accounts = summaries
         .iter()
         .zip(&reference)
@@ -122,6 +102,125 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
     }
 }
 
+/// Groups found under one weighting of keys, with their sign-up bursts.
+struct Grouping {
+    groups: Vec<Group>,
+    bursts: Vec<Option<SignupBurst>>,
+    /// Per account: its group's index.
+    group_of: Vec<Option<usize>>,
+    /// Per account: whether its group was opened in a sign-up burst.
+    in_burst: Vec<bool>,
+}
+
+impl Grouping {
+    /// Groups `summaries` with key popularity measured among the `reference` accounts.
+    fn of(
+        summaries: &[(String, AccountSummary)],
+        reference: &[bool],
+        signups: &SignupTimes,
+    ) -> Self {
+        let groups = group_accounts(summaries, reference);
+        let bursts: Vec<Option<SignupBurst>> = groups
+            .iter()
+            .map(|group| {
+                let members: Vec<_> = group
+                    .members
+                    .iter()
+                    .map(|&m| created(&summaries[m as usize].1))
+                    .collect();
+                signups.burst(&members)
+            })
+            .collect();
+        let mut group_of = vec![None; summaries.len()];
+        for (g, group) in groups.iter().enumerate() {
+            for &member in &group.members {
+                group_of[member as usize] = Some(g);
+            }
+        }
+        let in_burst = group_of
+            .iter()
+            .map(|g| g.is_some_and(|g| bursts[g].is_some()))
+            .collect();
+        Grouping {
+            groups,
+            bursts,
+            group_of,
+            in_burst,
+        }
+    }
+
+    /// Refines the reference from `start` (less the accounts in bursts) until it no longer
+    /// changes; returns it with the last round's scores.
+    fn settle_reference(
+        &self,
+        summaries: &[(String, AccountSummary)],
+        start: &[bool],
+    ) -> (Vec<bool>, Vec<Scored>) {
+        let mut reference: Vec<bool> = start
+            .iter()
+            .zip(&self.in_burst)
+            .map(|(&r, &burst)| r && !burst)
+            .collect();
+        let mut round = self.score_round(summaries, &reference);
+        for _ in 1..MAX_REFINEMENTS {
+            let refined: Vec<bool> = round
+                .iter()
+                .zip(&self.in_burst)
+                .map(|(outcome, &burst)| !burst && !outcome.is_suspect())
+                .collect();
+            if refined == reference {
+                break;
+            }
+            reference = refined;
+            round = self.score_round(summaries, &reference);
+        }
+        (reference, round)
+    }
+
+    /// Scores every account against the accounts marked in `reference`.
+    fn score_round(
+        &self,
+        summaries: &[(String, AccountSummary)],
+        reference: &[bool],
+    ) -> Vec<Scored> {
+        let population = Population::of(
+            summaries
+                .iter()
+                .zip(reference)
+                .filter(|(_, r)| **r)
+                .map(|((_, s), _)| s),
+        );
+        let assessments: Vec<Assessment> = summaries
+            .iter()
+            .map(|(_, summary)| Assessment::of(summary, &population))
+            .collect();
+        let lent: Vec<f64> = self
+            .groups
+            .iter()
+            .map(|group| {
+                let gated_in = group
+                    .members
+                    .iter()
+                    .filter(|&&m| assessments[m as usize].is_gated_in())
+                    .count();
+                group_evidence(group.members.len(), gated_in)
+            })
+            .collect();
+        assessments
+            .into_iter()
+            .zip(&self.group_of)
+            .map(|(assessment, group)| {
+                let group_evidence = group.map_or(0.0, |g| lent[g]);
+                Scored {
+                    score: score(assessment.individual, group_evidence),
+                    assessment,
+                    group_evidence,
+                }
+            })
+            .collect()
+    }
+}
+
 /// One account's evidence and score in one round of reference refinement.
 struct Scored {
     assessment: Assessment,
@@ -135,55 +234,12 @@ impl Scored {
     }
 }
 
-/// Scores every account against the accounts marked in `reference`.
-fn score_round(
-    summaries: &[(String, AccountSummary)],
-    reference: &[bool],
-    groups: &[Group],
-    group_of: &[Option<usize>],
-) -> Vec<Scored> {
-    let population = Population::of(
-        summaries
-            .iter()
-            .zip(reference)
-            .filter(|(_, r)| **r)
-            .map(|((_, s), _)| s),
-    );
-    let assessments: Vec<Assessment> = summaries
-        .iter()
-        .map(|(_, summary)| Assessment::of(summary, &population))
-        .collect();
-    let lent: Vec<f64> = groups
-        .iter()
-        .map(|group| {
-            let gated_in = group
-                .members
-                .iter()
-                .filter(|&&m| assessments[m as usize].is_gated_in())
-                .count();
-            group_evidence(group.members.len(), gated_in)
-        })
-        .collect();
-    assessments
-        .into_iter()
-        .zip(group_of)
-        .map(|(assessment, group)| {
-            let group_evidence = group.map_or(0.0, |g| lent[g]);
-            Scored {
-                score: score(assessment.individual, group_evidence),
-                assessment,
-                group_evidence,
-            }
-        })
-        .collect()
-}
-
 fn created(summary: &AccountSummary) -> Option<EpochMillis> {
     summary.created.as_ref().map(|c| c.value)
 }
 
 /// Coordinated groups from shared link keys, shared template bands and lockstep.
-fn group_accounts(summaries: &[(String, AccountSummary)]) -> Vec<Group> {
+fn group_accounts(summaries: &[(String, AccountSummary)], reference: &[bool]) -> Vec<Group> {
     let accounts = u32::try_from(summaries.len()).expect("fewer than 4 billion accounts");
     let keys = summaries.iter().enumerate().flat_map(|(i, (_, summary))| {
         let links = summary.link_keys().map(|(key, _)| EvidenceKey::from(key));
@@ -197,7 +253,7 @@ fn group_accounts(summaries: &[(String, AccountSummary)]) -> Vec<Group> {
             });
         links.chain(templates).map(move |key| (i as u32, key))
     });
-    let index = KeyIndex::build(accounts, keys, &LinkParams::default());
+    let index = KeyIndex::build_against(accounts, keys, reference, &LinkParams::default());
     let bins: Vec<_> = summaries.iter().map(|(_, s)| &s.activity).collect();
     let lockstep = lockstep_pairs(&bins, &LockstepParams::default())
         .iter()

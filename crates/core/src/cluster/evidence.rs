@@ -99,6 +99,18 @@ impl EvidenceKind {
         }
     }
 
+    /// Whether a value of this kind belongs to one operator, so that its popularity is
+    /// measured among presumed-honest accounts only ([`super::KeyIndex::build_against`]):
+    /// addresses, networks, payment instruments, clients, organisations and prompt templates.
+    /// An autonomous system (a cloud) and a system prompt (often copied from documentation)
+    /// are shared by unrelated operators by nature.
+    pub fn specific_to_operators(self) -> bool {
+        !matches!(
+            self,
+            EvidenceKind::Link(KeyKind::Asn | KeyKind::SystemPrompt)
+        )
+    }
+
     /// Index of the kind's family, below [`FAMILIES`].
     pub(crate) fn family_index(self) -> usize {
         self.family() as usize

@@ -14,6 +14,19 @@
 //! related kinds adds at most [`FAMILY_CAP`] to a pair, so a pair is only heavy when several
 //! independent families agree.
 //!
+//! **Rare among whom.** A campaign of thousands of accounts makes its own keys popular: its
+//! harvesting template is "shared by 3% of the population" because the campaign is 3% of the
+//! population. What matters is how popular a key is among *honest* accounts. So an index can
+//! be built against a reference set of presumed-honest accounts ([`KeyIndex::build_against`],
+//! the reference the scorer settles on): the popularity bound then counts only the reference
+//! accounts that hold a key, so the campaign's own keys are not dropped. The weight still
+//! counts every holder (a key held by five hundred accounts says less about any two of them
+//! than one held by two), and so does the cost of pair generation. Only kinds whose values
+//! belong to one operator are treated so ([`EvidenceKind::specific_to_operators`]): an
+//! autonomous system or a system prompt copied from documentation is shared by unrelated
+//! operators by nature, and counting only honest holders would merge different campaigns
+//! through their common cloud.
+//!
 //! # Memory and time
 //!
 //! The index holds every (key, account) incidence of a key that is kept: at most the sum of
@@ -89,8 +102,11 @@ pub struct KeyStats {
     pub unshared: usize,
     /// Keys dropped as too popular (see [`KeyIndex::popular_keys`]).
     pub popular: usize,
-    /// The popularity bound applied: kept keys are shared by at most this many accounts.
+    /// The popularity bound: kept keys are held by at most this many reference accounts.
     pub bound: u32,
+    /// When the candidate-pair budget binds: kept keys are held by at most this many
+    /// accounts in all.
+    pub cost_bound: Option<u32>,
     /// Σ df·(df − 1)/2 over the kept keys: the work of [`KeyIndex::pairs`].
     pub candidate_pairs: u64,
 }
@@ -126,6 +142,22 @@ impl KeyIndex {
         keys: impl IntoIterator<Item = (u32, EvidenceKey)>,
         params: &LinkParams,
     ) -> KeyIndex {
+        Self::build_against(accounts, keys, &vec![true; accounts as usize], params)
+    }
+
+    /// Like [`KeyIndex::build`], with popularity and weights measured among the accounts
+    /// marked in `reference` only (see the module documentation).
+    ///
+    /// # Panics
+    /// When an account index is not below `accounts`, or `reference` does not have one entry
+    /// per account.
+    pub fn build_against(
+        accounts: u32,
+        keys: impl IntoIterator<Item = (u32, EvidenceKey)>,
+        reference: &[bool],
+        params: &LinkParams,
+    ) -> KeyIndex {
+        assert_eq!(reference.len(), accounts as usize, "one entry per account");
         let mut incidences: Vec<(EvidenceKey, u32)> = keys
             .into_iter()
             .map(|(account, key)| {
@@ -135,8 +167,27 @@ impl KeyIndex {
             .collect();
         incidences.sort_unstable();
         incidences.dedup();
-        let runs = key_runs(&incidences);
-        let bound = popularity_bound(&runs, accounts, params);
+        let runs: Vec<KeyRun> = key_runs(&incidences)
+            .into_iter()
+            .map(|range| {
+                let holders = &incidences[range.clone()];
+                let in_reference = if holders[0].0.kind.specific_to_operators() {
+                    holders
+                        .iter()
+                        .filter(|(_, a)| reference[*a as usize])
+                        .count()
+                } else {
+                    holders.len()
+                };
+                KeyRun {
+                    in_reference: in_reference as u32,
+                    range,
+                }
+            })
+            .collect();
+        let reference_accounts = reference.iter().filter(|&&r| r).count() as u32;
+        let bound = popularity_bound(reference_accounts, params);
+        let cost_bound = cost_bound(&runs, bound, params);
         let mut index = KeyIndex {
             accounts,
             keys: Vec::new(),
@@ -149,24 +200,39 @@ impl KeyIndex {
             stats: KeyStats {
                 distinct: runs.len(),
                 bound,
+                cost_bound,
                 ..KeyStats::default()
             },
             min_pair_weight: params.min_pair_weight,
         };
-        for run in runs {
-            index.add_key(&incidences[run], bound);
+        let limit = cost_bound.unwrap_or(u32::MAX);
+        for run in &runs {
+            index.add_key(
+                &incidences[run.range.clone()],
+                run.in_reference,
+                bound,
+                limit,
+            );
         }
         index.invert_holders();
         index
     }
 
-    /// Keeps one key (all its incidences), or records why not.
-    fn add_key(&mut self, incidences: &[(EvidenceKey, u32)], bound: u32) {
+    /// Keeps one key (all its incidences), or records why not: too popular when more than
+    /// `bound` of its holders are reference accounts, too costly when more than `cost_bound`
+    /// accounts hold it.
+    fn add_key(
+        &mut self,
+        incidences: &[(EvidenceKey, u32)],
+        in_reference: u32,
+        bound: u32,
+        cost_bound: u32,
+    ) {
         let key = incidences[0].0;
         let shared_by = incidences.len() as u32;
         if shared_by < 2 {
             self.stats.unshared += 1;
-        } else if shared_by > bound {
+        } else if in_reference > bound || shared_by > cost_bound {
             self.stats.popular += 1;
             self.popular.push((key, shared_by));
         } else {
@@ -335,25 +401,36 @@ fn key_runs(incidences: &[(EvidenceKey, u32)]) -> Vec<std::ops::Range<usize>> {
     runs
 }
 
-/// The popularity bound: the larger of the floor and the share of the accounts, lowered
-/// while the keys under it would visit more than the candidate-pair budget.
-fn popularity_bound(runs: &[std::ops::Range<usize>], accounts: u32, params: &LinkParams) -> u32 {
-    let by_share = (params.popular_share * f64::from(accounts)).ceil() as u32;
-    let bound = params.popular_floor.max(by_share);
+/// One key's incidences in the sorted list, and how many of its holders are in the reference.
+struct KeyRun {
+    range: std::ops::Range<usize>,
+    in_reference: u32,
+}
+
+/// The popularity bound: the larger of the floor and the share of the reference accounts.
+fn popularity_bound(reference_accounts: u32, params: &LinkParams) -> u32 {
+    let by_share = (params.popular_share * f64::from(reference_accounts)).ceil() as u32;
+    params.popular_floor.max(by_share)
+}
+
+/// The bound on all holders that keeps the candidate pairs of the keys under the popularity
+/// bound within the budget, lowered whole popularity levels at a time; `None` when they fit.
+fn cost_bound(runs: &[KeyRun], bound: u32, params: &LinkParams) -> Option<u32> {
     let mut sizes: Vec<u32> = runs
         .iter()
-        .map(|r| r.len() as u32)
-        .filter(|&df| (2..=bound).contains(&df))
+        .filter(|run| run.in_reference <= bound)
+        .map(|run| run.range.len() as u32)
+        .filter(|&df| df >= 2)
         .collect();
     sizes.sort_unstable();
     let mut total = 0u64;
     for level in sizes.chunk_by(|x, y| x == y) {
         total += level.len() as u64 * pairs_among(level[0]);
         if total > params.max_candidate_pairs {
-            return level[0] - 1;
+            return Some(level[0] - 1);
         }
     }
-    bound
+    None
 }
 
 fn pairs_among(n: u32) -> u64 {
@@ -411,6 +488,27 @@ mod tests {
     }
 
     #[test]
+    fn popularity_against_a_reference_counts_only_its_holders_for_operator_keys() {
+        // Sixty accounts share a payment instrument and an AS; only two of them are
+        // reference accounts. The payment key is rare among the reference and kept; the AS
+        // is popular by nature and dropped as before.
+        let mut reference = vec![true; 1_000];
+        reference[2..60].fill(false);
+        let keys =
+            (0..60).flat_map(|a| [(a, key(KeyKind::PaymentFp, 1)), (a, key(KeyKind::Asn, 2))]);
+        let index =
+            KeyIndex::build_against(1_000, keys.clone(), &reference, &LinkParams::default());
+        assert_eq!(index.shared_by(&key(KeyKind::PaymentFp, 1)), Some(60));
+        assert_eq!(index.popular_keys(), [(key(KeyKind::Asn, 2), 60)]);
+        assert_eq!(
+            index.weight(&key(KeyKind::PaymentFp, 1)),
+            Some(key_weight(60, 1_000))
+        );
+        let everyone = KeyIndex::build(1_000, keys, &LinkParams::default());
+        assert_eq!(everyone.popular_keys().len(), 2);
+    }
+
+    #[test]
     fn the_candidate_budget_lowers_the_bound_by_whole_levels() {
         // Ten keys of 20 holders (190 pairs each) and one of 40 (780 pairs).
         let keys = (0..10u64)
@@ -421,7 +519,7 @@ mod tests {
             ..LinkParams::default()
         };
         let index = KeyIndex::build(1_000, keys, &params);
-        assert_eq!(index.stats().bound, 39);
+        assert_eq!(index.stats().cost_bound, Some(39));
         assert_eq!(index.stats().candidate_pairs, 1_900);
         assert_eq!(index.popular_keys().len(), 1);
     }
