@@ -1,5 +1,5 @@
 //! End-to-end tests of `hydrascope scan`: the contract of its outputs on simulated traffic.
-//! Detection quality is measured with `evaluate` (docs/detection.md), not asserted here yet.
+//! Detection quality is asserted in `detection_quality.rs`.
 
 mod common;
 
