@@ -168,9 +168,10 @@ impl AccountSummary {
         self.keys.get(&kind).map_or(0.0, BottomK::distinct)
     }
 
-    /// The sampled link keys of the account, with their counts.
+    /// The sampled link keys of the account, with their counts, and its sign-up day (counted
+    /// once).
     pub fn link_keys(&self) -> impl Iterator<Item = (LinkKey, u32)> + '_ {
-        self.keys.iter().flat_map(|(kind, sample)| {
+        let sampled = self.keys.iter().flat_map(|(kind, sample)| {
             sample.entries().iter().map(|(hash, count)| {
                 (
                     LinkKey {
@@ -180,7 +181,12 @@ impl AccountSummary {
                     *count,
                 )
             })
-        })
+        });
+        let signup = self
+            .created
+            .as_ref()
+            .map(|created| (crate::keys::signup_day_key(created.value), 1));
+        sampled.chain(signup)
     }
 
     /// Age of the account when it was first seen, in days, if its sign-up time is known.

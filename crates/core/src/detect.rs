@@ -31,6 +31,9 @@ pub struct AccountOutcome {
     pub group_evidence: f64,
     pub score: f64,
     pub decision: Decision,
+    /// Whether the account is in the reference population (presumed honest) that every
+    /// account's signals were measured against.
+    pub in_reference: bool,
 }
 
 /// The outcome of detection over a population of accounts.
@@ -82,7 +85,8 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
         .iter()
         .zip(round)
         .zip(group_of)
-        .map(|(((account_id, summary), scored), group)| {
+        .zip(reference)
+        .map(|((((account_id, summary), scored), group), in_reference)| {
             let org = summary.org.as_ref().map(|o| o.value.as_str());
             let decision = policy.decide(account_id, org, scored.score, group.is_some());
             AccountOutcome {
@@ -91,6 +95,7 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
                 group_evidence: scored.group_evidence,
                 score: scored.score,
                 decision,
+                in_reference,
             }
         })
         .collect();

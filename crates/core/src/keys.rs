@@ -37,11 +37,15 @@ pub enum KeyKind {
     SystemPrompt,
     /// The declared organisation.
     Org,
+    /// The UTC day the account was opened: an operator opens its accounts in batches, while
+    /// an honest population's sign-ups spread over years. Derived from the account's sign-up
+    /// time, not from an event field ([`signup_day_key`]).
+    SignupDay,
 }
 
 impl KeyKind {
     /// Every kind, in output order.
-    pub const ALL: [KeyKind; 8] = [
+    pub const ALL: [KeyKind; 9] = [
         KeyKind::Ip,
         KeyKind::Network,
         KeyKind::Asn,
@@ -50,6 +54,7 @@ impl KeyKind {
         KeyKind::PaymentFp,
         KeyKind::SystemPrompt,
         KeyKind::Org,
+        KeyKind::SignupDay,
     ];
 
     /// Stable snake-case name for evidence and reports.
@@ -63,6 +68,7 @@ impl KeyKind {
             KeyKind::PaymentFp => "payment_fp",
             KeyKind::SystemPrompt => "system_prompt",
             KeyKind::Org => "org",
+            KeyKind::SignupDay => "signup_day",
         }
     }
 
@@ -117,6 +123,12 @@ pub fn link_keys(event: &Event) -> impl Iterator<Item = LinkKey> + '_ {
         .chain(network.into_iter().flatten())
         .chain(asn)
         .chain(system)
+}
+
+/// The sign-up-day key of an account opened at `created`.
+pub fn signup_day_key(created: hydrascope_events::EpochMillis) -> LinkKey {
+    let day = created.div_euclid(hydrascope_events::time::MILLIS_PER_DAY);
+    LinkKey::new(KeyKind::SignupDay, &day.to_string())
 }
 
 /// The /24 of an IPv4 address or the /48 of an IPv6 address, as text.
@@ -190,6 +202,15 @@ mod tests {
             LinkKey::new(KeyKind::Org, "x").hash,
             LinkKey::new(KeyKind::PaymentFp, "x").hash
         );
+    }
+
+    #[test]
+    fn accounts_opened_on_one_utc_day_share_a_sign_up_key() {
+        let day = 20_561 * hydrascope_events::time::MILLIS_PER_DAY;
+        let hour = 3_600_000;
+        assert_eq!(signup_day_key(day + hour), signup_day_key(day + 23 * hour));
+        assert_ne!(signup_day_key(day - hour), signup_day_key(day + hour));
+        assert_eq!(signup_day_key(day).kind, KeyKind::SignupDay);
     }
 
     #[test]

@@ -38,13 +38,14 @@ enum Family {
     Payment,
     SystemPrompt,
     Org,
+    Signup,
     Template,
     Prompt,
     Timing,
 }
 
 /// Number of [`Family`] values.
-pub(crate) const FAMILIES: usize = 8;
+pub(crate) const FAMILIES: usize = 9;
 
 /// The most one family adds to the weight of a pair: as much as one key that only the two
 /// accounts share. Evidence is only strong when several independent families agree.
@@ -52,7 +53,7 @@ pub const FAMILY_CAP: f32 = 1.0;
 
 impl EvidenceKind {
     /// Every kind, in output order (the order of [`EvidenceKind::index`]).
-    pub const ALL: [EvidenceKind; 11] = [
+    pub const ALL: [EvidenceKind; 12] = [
         EvidenceKind::Link(KeyKind::Ip),
         EvidenceKind::Link(KeyKind::Network),
         EvidenceKind::Link(KeyKind::Asn),
@@ -61,6 +62,7 @@ impl EvidenceKind {
         EvidenceKind::Link(KeyKind::PaymentFp),
         EvidenceKind::Link(KeyKind::SystemPrompt),
         EvidenceKind::Link(KeyKind::Org),
+        EvidenceKind::Link(KeyKind::SignupDay),
         EvidenceKind::TemplateBand,
         EvidenceKind::PromptBand,
         EvidenceKind::Lockstep,
@@ -80,9 +82,9 @@ impl EvidenceKind {
     pub fn index(self) -> usize {
         match self {
             EvidenceKind::Link(kind) => kind as usize,
-            EvidenceKind::TemplateBand => 8,
-            EvidenceKind::PromptBand => 9,
-            EvidenceKind::Lockstep => 10,
+            EvidenceKind::TemplateBand => 9,
+            EvidenceKind::PromptBand => 10,
+            EvidenceKind::Lockstep => 11,
         }
     }
 
@@ -93,6 +95,7 @@ impl EvidenceKind {
             EvidenceKind::Link(KeyKind::PaymentFp) => Family::Payment,
             EvidenceKind::Link(KeyKind::SystemPrompt) => Family::SystemPrompt,
             EvidenceKind::Link(KeyKind::Org) => Family::Org,
+            EvidenceKind::Link(KeyKind::SignupDay) => Family::Signup,
             EvidenceKind::TemplateBand => Family::Template,
             EvidenceKind::PromptBand => Family::Prompt,
             EvidenceKind::Lockstep => Family::Timing,
