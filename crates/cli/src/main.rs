@@ -5,6 +5,7 @@
 
 mod commands;
 mod progress;
+mod table;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -37,6 +38,10 @@ enum Command {
     /// summary, from the canonical dataset or raw input (work in progress: see
     /// docs/detection.md).
     Scan(commands::scan::ScanArgs),
+    /// Replay traffic in time order through the same detection, re-scoring as it goes: when
+    /// each account was first flagged and, with ground truth, how many of each campaign's
+    /// exchanges had been sent by then.
+    Replay(commands::replay::ReplayArgs),
     /// The end-to-end demonstration on the embedded default: simulate a scenario, ingest it
     /// and print what arrived.
     Demo(commands::demo::DemoArgs),
@@ -52,6 +57,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => commands::simulate::run(&args).map(|_| ()),
         Command::Ingest(args) => commands::ingest::run(&args).map(|_| ()),
         Command::Scan(args) => commands::scan::run(&args),
+        Command::Replay(args) => commands::replay::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args).map(|_| ()),
     };

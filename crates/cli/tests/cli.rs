@@ -1,17 +1,14 @@
 //! End-to-end tests of the `hydrascope` binary: the commands a user types, on real files.
 
 mod common;
+mod simulation;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{assert_success, hydrascope, stdout};
-
-/// The real corpora shipped beside the repository.
-fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
-}
+use simulation::simulate_deepseek;
 
 fn parquet_parts(dir: &Path) -> Vec<PathBuf> {
     let mut parts = Vec::new();
@@ -34,26 +31,7 @@ fn parquet_parts(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn simulate_then_ingest_writes_a_day_partitioned_dataset_without_loss() {
     let work = tempfile::tempdir().unwrap();
-    let corpus = corpus_dir();
-    let sim = hydrascope(
-        &[
-            "simulate",
-            "--scenario",
-            "deepseek-2026",
-            "--scale",
-            "0.02",
-            "--benign-accounts",
-            "300",
-            "--seed",
-            "5",
-            "--out",
-            "sim",
-            "--corpus",
-            corpus.to_str().unwrap(),
-        ],
-        work.path(),
-    );
-    assert_success(&sim);
+    simulate_deepseek(work.path(), 0.02, 300, 5);
     let summary: serde_json::Value =
         serde_json::from_slice(&fs::read(work.path().join("sim/simulation.json")).unwrap())
             .unwrap();

@@ -2,42 +2,18 @@
 //! Detection quality is asserted in `detection_quality.rs`.
 
 mod common;
+mod simulation;
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
 
 use common::{assert_success, hydrascope};
-
-fn corpus() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpora")
-        .to_string_lossy()
-        .into_owned()
-}
+use simulation::simulate_deepseek;
 
 #[test]
 fn scan_gives_every_account_a_contract_verdict_and_explains_every_flag() {
     let work = tempfile::tempdir().unwrap();
-    let sim = hydrascope(
-        &[
-            "simulate",
-            "--scenario",
-            "deepseek-2026",
-            "--scale",
-            "0.05",
-            "--benign-accounts",
-            "300",
-            "--seed",
-            "3",
-            "--out",
-            "sim",
-            "--corpus",
-            &corpus(),
-        ],
-        work.path(),
-    );
-    assert_success(&sim);
+    simulate_deepseek(work.path(), 0.05, 300, 3);
     // Raw input, read through the tolerant readers.
     let scan = hydrascope(&["scan", "sim", "--out", "scan"], work.path());
     assert_success(&scan);

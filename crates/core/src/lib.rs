@@ -19,6 +19,7 @@ pub mod detect;
 pub mod keys;
 pub mod merge;
 pub mod policy;
+pub mod replay;
 pub mod score;
 pub mod signals;
 pub mod signup;

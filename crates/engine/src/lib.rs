@@ -1,19 +1,21 @@
 //! The batch engine of hydrascope: the detection core run as Apache DataFusion plans.
 //!
-//! `hydrascope scan` runs here, in process by default; the plans use only DataFusion's
-//! extension points (table providers, UDFs, UDAFs with mergeable state) so that the same plan
-//! can later be shipped to a Ballista cluster unchanged. The detection logic itself lives in
+//! `hydrascope scan` and `hydrascope replay` run here, in process by default; the plans use
+//! only DataFusion's extension points (table providers, UDFs, UDAFs with mergeable state) so
+//! that the same plan can later be shipped to a Ballista cluster unchanged. The detection logic itself lives in
 //! `hydrascope-core`; this crate only adapts it to Arrow arrays and DataFusion plans.
 
 pub mod error;
 pub mod functions;
 pub mod input;
+pub mod replay;
 pub mod scan;
 pub mod summaries;
 
 pub use error::EngineError;
 pub use functions::{SketchStats, register_functions};
 pub use input::{EVENTS_TABLE, RegisteredInput, register_events};
+pub use replay::{ReplayObserver, ReplayOptions, ReplayResult, Rescore, replay};
 pub use scan::{ScanResult, scan};
 pub use summaries::{account_summaries, account_summary_expr, account_summary_frame};
 

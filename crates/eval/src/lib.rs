@@ -14,6 +14,9 @@
 //!   judges attribution: flagging every account but lumping two campaigns together is not
 //!   the same as telling them apart.
 //!
+//! [`replay`] measures the other half of a detector's worth, how *soon* it flags each campaign,
+//! from a time-ordered replay.
+//!
 //! It is not a reader and not a gate: it does no I/O (the CLI reads the two files) and it
 //! applies no pass/fail bar, it only measures. See [`metrics`] for the measures alone.
 //!
@@ -21,6 +24,7 @@
 //! [`TruthRecord`]: hydrascope_events::TruthRecord
 
 pub mod metrics;
+pub mod replay;
 mod report;
 
 pub use metrics::Confusion;

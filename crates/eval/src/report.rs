@@ -197,7 +197,7 @@ pub fn evaluate(
 }
 
 /// Where each account's record is in `records`, refusing an account seen twice.
-fn index_by_account<'a, T>(
+pub(crate) fn index_by_account<'a, T>(
     records: &'a [T],
     account: impl Fn(&'a T) -> &'a String,
     input: Input,
@@ -245,10 +245,10 @@ impl Tally {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn truth(account_id: &str, campaign: Option<&str>, persona: &str) -> TruthRecord {
+    pub(crate) fn truth(account_id: &str, campaign: Option<&str>, persona: &str) -> TruthRecord {
         TruthRecord {
             account_id: account_id.into(),
             campaign: campaign.map(Into::into),

@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
-use hydrascope_eval::{EvaluationError, EvaluationReport, Input, evaluate};
+use hydrascope_eval::{EvaluationError, EvaluationReport, Input, PersonaFalsePositives, evaluate};
 use hydrascope_events::{TruthRecord, Verdict};
 use hydrascope_io::source::{self, Compression, Format};
 use serde::de::DeserializeOwned;
+
+use crate::table::{ABSENT, Align, percent, table};
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -64,7 +66,7 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<EvaluationReport> {
 }
 
 /// Prints the report; a reader that stops early (`| head`, `| jq` failing) is not an error.
-fn print_to_stdout(text: &str) -> anyhow::Result<()> {
+pub(crate) fn print_to_stdout(text: &str) -> anyhow::Result<()> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(error) if error.kind() == ErrorKind::BrokenPipe => Ok(()),
         written => written.context("writing the report to standard output"),
@@ -72,15 +74,18 @@ fn print_to_stdout(text: &str) -> anyhow::Result<()> {
 }
 
 /// The records of a JSONL file, with the 1-based line each one came from.
-struct JsonlRecords<T> {
-    path: PathBuf,
-    records: Vec<T>,
-    lines: Vec<u64>,
+pub(crate) struct JsonlRecords<T> {
+    pub(crate) path: PathBuf,
+    pub(crate) records: Vec<T>,
+    pub(crate) lines: Vec<u64>,
 }
 
 /// Reads every non-blank line of `path` as a `T`; the first line that is not one is an error
 /// naming the file and the line.
-fn read_jsonl<T: DeserializeOwned>(path: &Path, what: &str) -> anyhow::Result<JsonlRecords<T>> {
+pub(crate) fn read_jsonl<T: DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> anyhow::Result<JsonlRecords<T>> {
     let mut read = JsonlRecords {
         path: path.to_path_buf(),
         records: Vec::new(),
@@ -143,9 +148,6 @@ fn open_text(path: &Path) -> anyhow::Result<Box<dyn BufRead>> {
     };
     Ok(Box::new(BufReader::new(decoded)))
 }
-
-/// Shown where a measure has no value because its class is empty.
-const ABSENT: &str = "n/a";
 
 /// The report as aligned tables: overall measures, then each campaign, then each benign
 /// persona.
@@ -213,14 +215,19 @@ fn render(report: &EvaluationReport) -> String {
             .map(|c| (&c.campaign, c.accounts, c.flagged, c.recall)),
     );
     out += "\n";
-    out += &group_table(
-        ("benign persona", "FPR"),
-        report
-            .benign_personas
+    out += &persona_table("FPR", &report.benign_personas);
+    out
+}
+
+/// One row per benign persona: its accounts, how many were flagged, and that share under the
+/// name `share`.
+pub(crate) fn persona_table(share: &str, personas: &[PersonaFalsePositives]) -> String {
+    group_table(
+        ("benign persona", share),
+        personas
             .iter()
             .map(|p| (&p.persona, p.accounts, p.flagged, p.false_positive_rate)),
-    );
-    out
+    )
 }
 
 /// One row per campaign or persona: its accounts, how many were flagged, and that share
@@ -249,88 +256,7 @@ fn group_table<'a>(
     )
 }
 
-/// A share as a percentage with three decimals, so that rates around the 0.1% and 0.5% bars
-/// of a false-positive budget are told apart (0.050%, 0.125%).
-fn percent(share: Option<f64>) -> String {
-    share.map_or_else(|| ABSENT.to_owned(), |s| format!("{:.3}%", s * 100.0))
-}
-
 /// A measure that is not a share of accounts (AUC, ARI).
 fn fraction(value: Option<f64>) -> String {
     value.map_or_else(|| ABSENT.to_owned(), |v| format!("{v:.4}"))
-}
-
-#[derive(Clone, Copy)]
-enum Align {
-    Left,
-    Right,
-}
-
-/// Rows under a header, each column as wide as its widest cell; a table without rows says
-/// `none` under its header.
-fn table(columns: &[(&str, Align)], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let header: Vec<String> = columns.iter().map(|(name, _)| (*name).to_owned()).collect();
-    let mut cells = vec![header];
-    cells.extend(rows);
-    let has_rows = cells.len() > 1;
-    let widths: Vec<usize> = (0..columns.len())
-        .map(|c| {
-            cells
-                .iter()
-                .map(|row| row[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in &cells {
-        let line: Vec<String> = row
-            .iter()
-            .zip(columns)
-            .zip(&widths)
-            .map(|((cell, (_, align)), &width)| match align {
-                Align::Left => format!("{cell:<width$}"),
-                Align::Right => format!("{cell:>width$}"),
-            })
-            .collect();
-        out += line.join("  ").trim_end();
-        out += "\n";
-    }
-    if !has_rows {
-        out += "none\n";
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentages_tell_apart_rates_near_the_tenth_of_a_percent_bar() {
-        assert_eq!(percent(Some(0.001)), "0.100%");
-        assert_eq!(percent(Some(0.0005)), "0.050%");
-        assert_eq!(percent(Some(0.00125)), "0.125%");
-        assert_eq!(percent(Some(1.0)), "100.000%");
-        assert_eq!(percent(None), "n/a");
-    }
-
-    #[test]
-    fn tables_align_names_left_and_numbers_right() {
-        let rendered = table(
-            &[("campaign", Align::Left), ("accounts", Align::Right)],
-            [
-                vec!["deepseek-2026".to_owned(), "7".to_owned()],
-                vec!["qwen".to_owned(), "1200".to_owned()],
-            ],
-        );
-        assert_eq!(
-            rendered,
-            "campaign       accounts\n\
-             deepseek-2026         7\n\
-             qwen               1200\n"
-        );
-        let empty = table(&[("campaign", Align::Left)], []);
-        assert_eq!(empty, "campaign\nnone\n");
-    }
 }

@@ -7,6 +7,7 @@ use clap::Args;
 use hydrascope_io::ingest::{IngestOptions, IngestReport, ingest};
 use hydrascope_io::quarantine::BadInputPolicy;
 
+use crate::commands::options::bad_input_policy;
 use crate::progress;
 
 #[derive(Args, Debug)]
@@ -30,17 +31,11 @@ pub fn run(args: &IngestArgs) -> anyhow::Result<IngestReport> {
 
 /// Runs the ingest with a progress bar but prints nothing, for commands that compose it.
 fn ingest_with_progress(args: &IngestArgs) -> anyhow::Result<IngestReport> {
-    anyhow::ensure!(
-        (0.0..=1.0).contains(&args.max_bad_share),
-        "--max-bad-share must be between 0 and 1, got {}",
-        args.max_bad_share
-    );
+    let policy = bad_input_policy(args.max_bad_share)?;
     let bar = progress::bytes(0, "ingest");
     let hook_bar = bar.clone();
     let options = IngestOptions {
-        policy: BadInputPolicy {
-            max_bad_share: args.max_bad_share,
-        },
+        policy,
         ..IngestOptions::default()
     }
     .with_progress(move |read, total| {

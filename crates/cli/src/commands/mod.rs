@@ -1,7 +1,9 @@
-//! One module per subcommand.
+//! One module per subcommand, and the options they share.
 
 pub mod demo;
 pub mod evaluate;
 pub mod ingest;
+pub mod options;
+pub mod replay;
 pub mod scan;
 pub mod simulate;

@@ -9,17 +9,16 @@ use anyhow::Context;
 use clap::Args;
 use hydrascope_core::AccountSummary;
 use hydrascope_core::content::Capability;
-use hydrascope_core::detect::AccountOutcome;
-use hydrascope_core::policy::Policy;
+use hydrascope_core::detect::{AccountOutcome, Detection};
 use hydrascope_core::score::Evidence;
 use hydrascope_core::signup::SignupBurst;
 use hydrascope_engine::ScanResult;
 use hydrascope_events::time::utc_day;
 use hydrascope_events::{SignalValue, Verdict};
-use hydrascope_io::quarantine::BadInputPolicy;
 use hydrascope_io::write::{EventSink, JsonlWriter};
 use serde::Serialize;
 
+use crate::commands::options::DetectionArgs;
 use crate::progress;
 
 #[derive(Args, Debug)]
@@ -29,23 +28,13 @@ pub struct ScanArgs {
     /// Output directory: verdicts.jsonl, campaigns.json, summary.md, quarantine.jsonl.
     #[arg(long)]
     pub out: PathBuf,
-    /// Response policy (TOML; see policy.example.toml). Default: the documented defaults.
-    #[arg(long)]
-    pub policy: Option<PathBuf>,
-    /// Fail when more than this share of raw input records is bad (0.01 = 1%).
-    #[arg(long, default_value_t = BadInputPolicy::default().max_bad_share)]
-    pub max_bad_share: f64,
+    #[command(flatten)]
+    pub detection: DetectionArgs,
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
-    let policy = match &args.policy {
-        Some(path) => {
-            let text = fs::read_to_string(path)
-                .with_context(|| format!("reading policy {}", path.display()))?;
-            Policy::from_toml_str(&text).with_context(|| format!("policy {}", path.display()))?
-        }
-        None => Policy::default(),
-    };
+    let policy = args.detection.policy()?;
+    let bad_input = args.detection.bad_input()?;
     fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
     let bar = progress::spinner("scanning");
@@ -54,16 +43,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         .block_on(hydrascope_engine::scan(
             &args.input,
             &args.out.join("quarantine.jsonl"),
-            &BadInputPolicy {
-                max_bad_share: args.max_bad_share,
-            },
+            &bad_input,
             &policy,
         ))
         .with_context(|| format!("scanning {}", args.input.display()));
     bar.finish_and_clear();
     let result = result?;
-    let verdicts = verdicts(&result);
-    write_verdicts(&args.out.join("verdicts.jsonl"), &verdicts)?;
+    let verdicts = verdicts(&result.summaries, &result.detection);
+    write_jsonl(&args.out.join("verdicts.jsonl"), &verdicts)?;
     let campaigns = campaigns(&result);
     fs::write(
         args.out.join("campaigns.json"),
@@ -86,12 +73,14 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
 }
 
 /// The contract's verdict for every account, with its evidence.
-fn verdicts(result: &ScanResult) -> Vec<Verdict> {
-    let reference = result.detection.reference_accounts;
-    result
-        .summaries
+pub(crate) fn verdicts(
+    summaries: &[(String, AccountSummary)],
+    detection: &Detection,
+) -> Vec<Verdict> {
+    let reference = detection.reference_accounts;
+    summaries
         .iter()
-        .zip(&result.detection.accounts)
+        .zip(&detection.accounts)
         .map(|((account_id, _), outcome)| {
             let mut signals: Vec<SignalValue> = outcome
                 .assessment
@@ -99,8 +88,8 @@ fn verdicts(result: &ScanResult) -> Vec<Verdict> {
                 .map(|e| signal_value(e, reference))
                 .collect();
             if let Some(g) = outcome.group {
-                signals.push(group_signal(result, g, outcome));
-                if let Some(burst) = &result.detection.bursts[g] {
+                signals.push(group_signal(detection, g, outcome));
+                if let Some(burst) = &detection.bursts[g] {
                     signals.push(burst_signal(burst));
                 }
             }
@@ -115,7 +104,7 @@ fn verdicts(result: &ScanResult) -> Vec<Verdict> {
                 account_id: account_id.clone(),
                 score: (outcome.score * 1e4).round() / 1e4,
                 flagged: outcome.decision.flagged,
-                cluster_id: outcome.group.map(|g| result.detection.groups[g].id.clone()),
+                cluster_id: outcome.group.map(|g| detection.groups[g].id.clone()),
                 action: outcome.decision.action,
                 signals,
             }
@@ -135,8 +124,8 @@ fn signal_value(evidence: &Evidence, reference: usize) -> SignalValue {
     }
 }
 
-fn group_signal(result: &ScanResult, group: usize, outcome: &AccountOutcome) -> SignalValue {
-    let group = &result.detection.groups[group];
+fn group_signal(detection: &Detection, group: usize, outcome: &AccountOutcome) -> SignalValue {
+    let group = &detection.groups[group];
     let kinds: Vec<&str> = group
         .evidence
         .iter()
@@ -172,10 +161,14 @@ fn burst_signal(burst: &SignupBurst) -> SignalValue {
     }
 }
 
-fn write_verdicts(path: &Path, verdicts: &[Verdict]) -> anyhow::Result<()> {
+/// Writes one JSON line per record (verdicts, and the other per-account outputs).
+pub(crate) fn write_jsonl<T: Serialize>(
+    path: &Path,
+    records: impl IntoIterator<Item = T>,
+) -> anyhow::Result<()> {
     let mut writer = JsonlWriter::create(path)?;
-    for verdict in verdicts {
-        writer.write_record(verdict)?;
+    for record in records {
+        writer.write_record(&record)?;
     }
     writer.finish()?;
     Ok(())

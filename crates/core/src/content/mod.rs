@@ -79,5 +79,59 @@ impl<'a> PromptRequest<'a> {
     }
 }
 
+/// What one event's content comes to: the sketch every content signal reads, whether the
+/// provider logged the prompt text or only a sketch computed at the edge (the contract's
+/// `prompt_sketch`, for text that may not leave it).
+///
+/// This is the one place that decides it, for every driver: the batch engine's sketch
+/// column, the replay and the live server. The prompt text wins over a carried sketch, since
+/// the sketch computed here is the one this build's signals are calibrated on. A carried
+/// sketch that does not decode (corrupt, or of another version) is one bad field of one
+/// event: the event counts as having no content, and the caller counts and reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventSketch<'a> {
+    /// Computed from the prompt text.
+    Computed(PromptSketch),
+    /// The event's own `prompt_sketch`, which decodes to `sketch`.
+    Carried {
+        encoded: &'a str,
+        sketch: PromptSketch,
+    },
+    /// The event's own `prompt_sketch`, which does not decode.
+    Malformed(SketchError),
+    /// Neither text nor sketch.
+    Absent,
+}
+
+impl<'a> EventSketch<'a> {
+    /// The content of a request (when the event has prompt text) or of the sketch it carries.
+    pub fn of(request: Option<PromptRequest<'_>>, carried: Option<&'a str>) -> Self {
+        match (request, carried) {
+            (Some(request), _) => EventSketch::Computed(PromptSketch::of_request(&request)),
+            (None, Some(encoded)) => match PromptSketch::decode(encoded) {
+                Ok(sketch) => EventSketch::Carried { encoded, sketch },
+                Err(error) => EventSketch::Malformed(error),
+            },
+            (None, None) => EventSketch::Absent,
+        }
+    }
+
+    /// The content of an event.
+    pub fn of_event(event: &'a Event) -> Self {
+        EventSketch::of(
+            PromptRequest::from_event(event),
+            event.prompt_sketch.as_deref(),
+        )
+    }
+
+    /// The sketch the content signals read, if the event has usable content.
+    pub fn sketch(&self) -> Option<&PromptSketch> {
+        match self {
+            EventSketch::Computed(sketch) | EventSketch::Carried { sketch, .. } => Some(sketch),
+            EventSketch::Malformed(_) | EventSketch::Absent => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

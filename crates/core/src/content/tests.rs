@@ -140,3 +140,28 @@ fn a_request_is_read_from_an_event() {
     assert!(request.thinking);
     assert!(capability::classify(&request).contains(Capability::AgenticToolUse));
 }
+
+#[test]
+fn an_events_text_wins_over_its_carried_sketch_and_a_bad_sketch_is_no_content() {
+    let carried = PromptSketch::of_prompt("Translate 'good night' into German.", None).encode();
+    let mut event = Event::new(0, "acct_1");
+    assert_eq!(EventSketch::of_event(&event), EventSketch::Absent);
+
+    event.prompt_sketch = Some(carried.clone());
+    let from_sketch = EventSketch::of_event(&event);
+    assert!(matches!(from_sketch, EventSketch::Carried { encoded, .. } if encoded == carried));
+    assert_eq!(from_sketch.sketch().unwrap().encode(), carried);
+
+    event.prompt = Some("Write a Rust function that parses ISO dates.".into());
+    let computed = PromptSketch::of_request(&PromptRequest::from_event(&event).unwrap());
+    assert_eq!(
+        EventSketch::of_event(&event),
+        EventSketch::Computed(computed)
+    );
+
+    event.prompt = None;
+    event.prompt_sketch = Some("hs1:not-a-sketch".into());
+    let malformed = EventSketch::of_event(&event);
+    assert!(matches!(malformed, EventSketch::Malformed(_)));
+    assert_eq!(malformed.sketch(), None);
+}

@@ -3,14 +3,17 @@
 //!
 //! Content signals need the same facts whether the provider logs prompt text or only a sketch
 //! computed at the edge (the contract's `prompt_sketch`, for text that may not leave it). This
-//! function gives one column for both: the sketch of the prompt when the event has text, else
-//! the event's own sketch, checked by decoding it and passed through unchanged (decoding
+//! function gives one column for both, deciding per event with the core's [`EventSketch`]
+//! (the same decision the replay makes): the sketch of the prompt when the event has text,
+//! else the event's own sketch, checked by decoding it and passed through unchanged (decoding
 //! accepts one spelling per sketch, so passing through equals re-encoding). An event with
 //! neither has no content: null.
 //!
 //! A sketch that does not decode (corrupt, or of another version) is one bad field of one
 //! event, not a reason to stop a scan: it becomes null, is counted in [`SketchStats`], and the
 //! first one is logged with the reason.
+//!
+//! [`PromptSketch`]: hydrascope_core::content::PromptSketch
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
@@ -22,7 +25,7 @@ use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
-use hydrascope_core::content::{PromptRequest, PromptSketch, SketchError};
+use hydrascope_core::content::{EventSketch, PromptRequest};
 
 use super::{booleans, canonical_types, flag, primitives, strings, text, value};
 
@@ -99,36 +102,6 @@ impl Hash for PromptSketchUdf {
     }
 }
 
-/// What one event's content comes to.
-#[derive(Debug)]
-pub enum EventSketch<'a> {
-    /// Computed from the prompt text, encoded.
-    Computed(String),
-    /// The event's own `prompt_sketch`, which decodes.
-    Carried(&'a str),
-    /// The event's own `prompt_sketch`, which does not.
-    Malformed(SketchError),
-    /// Neither text nor sketch.
-    Absent,
-}
-
-impl<'a> EventSketch<'a> {
-    /// The content of an event: the prompt text wins over a carried sketch, since the sketch
-    /// computed here is the one this build's signals are calibrated on.
-    pub fn of(request: Option<PromptRequest<'_>>, carried: Option<&'a str>) -> Self {
-        match (request, carried) {
-            (Some(request), _) => {
-                EventSketch::Computed(PromptSketch::of_request(&request).encode())
-            }
-            (None, Some(carried)) => match PromptSketch::decode(carried) {
-                Ok(_) => EventSketch::Carried(carried),
-                Err(error) => EventSketch::Malformed(error),
-            },
-            (None, None) => EventSketch::Absent,
-        }
-    }
-}
-
 impl ScalarUDFImpl for PromptSketchUdf {
     fn name(&self) -> &str {
         NAME
@@ -172,8 +145,8 @@ impl PromptSketchUdf {
                 thinking: flag(thinking, row).unwrap_or(false),
             });
             match EventSketch::of(request, text(carried, row)) {
-                EventSketch::Computed(encoded) => out.append_value(encoded),
-                EventSketch::Carried(carried) => out.append_value(carried),
+                EventSketch::Computed(sketch) => out.append_value(sketch.encode()),
+                EventSketch::Carried { encoded, .. } => out.append_value(encoded),
                 EventSketch::Malformed(error) => {
                     malformed += 1;
                     first_error.get_or_insert(error);
