@@ -9,9 +9,10 @@ use crate::cluster::{
     EvidenceKey, EvidenceKind, Group, GroupParams, KeyIndex, LinkParams, LockstepParams,
     find_groups, lockstep_pairs, merge_edges,
 };
+use crate::merge::Mergeable;
 use crate::policy::{Decision, Policy};
 use crate::score::{Assessment, group_evidence, score};
-use crate::signals::Population;
+use crate::signals::{MIN_EVENTS_TO_JUDGE, Population};
 use crate::signup::{SignupBurst, SignupTimes};
 use hydrascope_events::EpochMillis;
 
@@ -79,7 +80,7 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
     let reference_accounts = summaries
         .iter()
         .zip(&reference)
-        .filter(|((_, s), r)| **r && s.events >= crate::signals::MIN_EVENTS_TO_JUDGE)
+        .filter(|((_, s), r)| **r && s.events >= MIN_EVENTS_TO_JUDGE)
         .count();
     let accounts = summaries
         .iter()
@@ -195,9 +196,20 @@ impl Grouping {
                 .filter(|(_, r)| **r)
                 .map(|((_, s), _)| s),
         );
+        let pooled: Vec<Option<Assessment>> = self
+            .groups
+            .iter()
+            .map(|group| pooled_assessment(summaries, group, &population))
+            .collect();
         let assessments: Vec<Assessment> = summaries
             .iter()
-            .map(|(_, summary)| Assessment::of(summary, &population))
+            .zip(&self.group_of)
+            .map(
+                |((_, summary), group)| match group.and_then(|g| pooled[g].as_ref()) {
+                    Some(pool) if summary.events < MIN_EVENTS_TO_JUDGE => pool.clone(),
+                    _ => Assessment::of(summary, &population),
+                },
+            )
             .collect();
         let lent: Vec<f64> = self
             .groups
@@ -237,6 +249,28 @@ impl Scored {
     fn is_suspect(&self) -> bool {
         self.assessment.is_gated_in() && self.score >= SUSPECT_SCORE
     }
+}
+
+/// The assessment of a group's pooled traffic, when some member is too small to be judged
+/// alone ([`Assessment::of_pool`]).
+fn pooled_assessment(
+    summaries: &[(String, AccountSummary)],
+    group: &Group,
+    population: &Population,
+) -> Option<Assessment> {
+    let member = |m: &u32| &summaries[*m as usize].1;
+    if group
+        .members
+        .iter()
+        .all(|m| member(m).events >= MIN_EVENTS_TO_JUDGE)
+    {
+        return None;
+    }
+    let mut pool = AccountSummary::default();
+    for m in &group.members {
+        pool.merge(member(m).clone());
+    }
+    Some(Assessment::of_pool(&pool, population))
 }
 
 fn created(summary: &AccountSummary) -> Option<EpochMillis> {

@@ -117,16 +117,33 @@ pub struct Assessment {
     pub has_content_evidence: bool,
     /// True when the account was new when first used (newness in the tail).
     pub has_identity_evidence: bool,
+    /// True when this is the assessment of the account's group's pooled traffic
+    /// ([`Assessment::of_pool`]), lent to an account too small to be judged alone.
+    pub pooled: bool,
 }
 
 impl Assessment {
     /// Assesses an account against its population. Accounts too small to be judged get no
     /// evidence (they can still be attributed through a group).
     pub fn of(account: &AccountSummary, population: &Population) -> Assessment {
+        Self::assess(account, population, false)
+    }
+
+    /// Assesses the pooled traffic of a coordinated group (the merge of its members'
+    /// summaries), for members too small to be judged alone: each account of a campaign may
+    /// look like a light user, and only the whole shows. Only what the traffic asks for
+    /// (content) and how new the identity is (account) count: a pool's volume and schedule
+    /// measure the group's size, not automation.
+    pub fn of_pool(pool: &AccountSummary, population: &Population) -> Assessment {
+        Self::assess(pool, population, true)
+    }
+
+    fn assess(account: &AccountSummary, population: &Population, pooled: bool) -> Assessment {
         let judged = account.events >= crate::signals::MIN_EVENTS_TO_JUDGE;
         let mut evidence: Vec<Evidence> = Signal::ALL
             .iter()
             .filter(|_| judged)
+            .filter(|&&signal| !(pooled && Facet::of(signal) == Facet::Automation))
             .filter_map(|&signal| {
                 let value = signal.measure(account)?;
                 let percentile = population.percentile(signal, value);
@@ -166,6 +183,7 @@ impl Assessment {
             individual,
             has_content_evidence,
             has_identity_evidence,
+            pooled,
         }
     }
 
@@ -210,6 +228,7 @@ fn tail_strength(percentile: f64, population: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::merge::Mergeable;
 
     #[test]
     fn four_top_percent_signals_reach_the_default_flag_threshold() {
@@ -272,18 +291,51 @@ mod tests {
         )
     }
 
-    /// Round-the-clock requests for code with the full reasoning.
+    /// A request for code with the full reasoning, for task `i`.
+    fn harvest_prompt(i: i64) -> String {
+        format!(
+            "Implement a function that parses log line {i} in Rust. Think step by step and show \
+             your complete reasoning before the code."
+        )
+    }
+
+    /// Round-the-clock harvest requests.
     fn harvest(created: i64) -> AccountSummary {
         summary(
             created,
-            (0..500).map(|i| {
-                let prompt = format!(
-                    "Implement a function that parses log line {i} in Rust. Think step by step \
-                     and show your complete reasoning before the code."
-                );
-                (T0 + i * HOUR / 4, prompt)
-            }),
+            (0..500).map(|i| (T0 + i * HOUR / 4, harvest_prompt(i))),
         )
+    }
+
+    #[test]
+    fn a_pool_of_light_accounts_is_judged_on_content_and_identity_only() {
+        let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
+        let population = Population::of(&chatters);
+        let mut pool = AccountSummary::default();
+        for account in 0..10 {
+            let light = summary(
+                T0 - DAY,
+                (0..5).map(|i| {
+                    (
+                        T0 + (account * 5 + i) * HOUR,
+                        harvest_prompt(account * 5 + i),
+                    )
+                }),
+            );
+            assert!(Assessment::of(&light, &population).evidence.is_empty());
+            pool.merge(light);
+        }
+        let assessment = Assessment::of_pool(&pool, &population);
+        assert!(
+            assessment.pooled && assessment.is_gated_in(),
+            "{assessment:?}"
+        );
+        assert!(
+            assessment
+                .evidence
+                .iter()
+                .all(|e| Facet::of(e.signal) != Facet::Automation)
+        );
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub(crate) fn verdicts(
             let mut signals: Vec<SignalValue> = outcome
                 .assessment
                 .strong_evidence()
-                .map(|e| signal_value(e, reference))
+                .map(|e| signal_value(e, reference, outcome.assessment.pooled))
                 .collect();
             if let Some(g) = outcome.group {
                 signals.push(group_signal(detection, g, outcome));
@@ -112,12 +112,19 @@ pub(crate) fn verdicts(
         .collect()
 }
 
-fn signal_value(evidence: &Evidence, reference: usize) -> SignalValue {
+/// One signal of the evidence; `pooled` when it was measured on the traffic of the account's
+/// whole group (the account alone is too small to be judged).
+fn signal_value(evidence: &Evidence, reference: usize, pooled: bool) -> SignalValue {
+    let whose = if pooled {
+        "the group's pooled traffic: "
+    } else {
+        ""
+    };
     SignalValue {
         name: evidence.signal.name().into(),
         value: (evidence.value * 1e4).round() / 1e4,
         detail: format!(
-            "above {:.1}% of {reference} reference accounts (strength {:.2})",
+            "{whose}above {:.1}% of {reference} reference accounts (strength {:.2})",
             evidence.percentile * 100.0,
             evidence.strength
         ),
