@@ -54,11 +54,14 @@ pub struct Detection {
 /// Signals are measured against a **reference population of presumed-honest accounts**, not
 /// against everyone: at the scale of the 2026 campaigns, tens of thousands of one operator's
 /// accounts would otherwise define what is normal, and their own behaviour would look
-/// ordinary. The reference starts as every judged account outside the groups opened in a
-/// sign-up burst; each round then removes the accounts the previous round found suspect
-/// (both gates open, score at least [`SUSPECT_SCORE`]) until it no longer changes. Only
-/// accounts that show harvesting *and* a fresh identity leave it, so the honest heavy users —
-/// coding agents, harnesses, pipelines — stay in the reference and keep each other ordinary.
+/// ordinary. The first round measures against the accounts outside every coordinated group;
+/// each later round against the accounts the previous round did not find suspect (both gates
+/// open, score at least [`SUSPECT_SCORE`]), until the reference no longer changes. Grouped
+/// honest accounts — a team's coding agents, a reseller's customers — come back after the
+/// first round because their established identities keep them out of suspicion, while a
+/// campaign, measured once against a reference without itself, stays out. Only accounts that
+/// show harvesting *and* a fresh identity leave it, so the honest heavy users stay in the
+/// reference and keep each other ordinary.
 ///
 /// Grouping runs twice: first with keys weighed by their popularity among all accounts, then
 /// among the reference accounts the first pass settled on, so that a large campaign's own
@@ -114,8 +117,6 @@ struct Grouping {
     bursts: Vec<Option<SignupBurst>>,
     /// Per account: its group's index.
     group_of: Vec<Option<usize>>,
-    /// Per account: whether its group was opened in a sign-up burst.
-    in_burst: Vec<bool>,
 }
 
 impl Grouping {
@@ -143,19 +144,14 @@ impl Grouping {
                 group_of[member as usize] = Some(g);
             }
         }
-        let in_burst = group_of
-            .iter()
-            .map(|g| g.is_some_and(|g| bursts[g].is_some()))
-            .collect();
         Grouping {
             groups,
             bursts,
             group_of,
-            in_burst,
         }
     }
 
-    /// Refines the reference from `start` (less the accounts in bursts) until it no longer
+    /// Refines the reference from `start` less the grouped accounts until it no longer
     /// changes; returns it with the last round's scores.
     fn settle_reference(
         &self,
@@ -164,16 +160,12 @@ impl Grouping {
     ) -> (Vec<bool>, Vec<Scored>) {
         let mut reference: Vec<bool> = start
             .iter()
-            .zip(&self.in_burst)
-            .map(|(&r, &burst)| r && !burst)
+            .zip(&self.group_of)
+            .map(|(&r, group)| r && group.is_none())
             .collect();
         let mut round = self.score_round(summaries, &reference);
         for _ in 1..MAX_REFINEMENTS {
-            let refined: Vec<bool> = round
-                .iter()
-                .zip(&self.in_burst)
-                .map(|(outcome, &burst)| !burst && !outcome.is_suspect())
-                .collect();
+            let refined: Vec<bool> = round.iter().map(|outcome| !outcome.is_suspect()).collect();
             if refined == reference {
                 break;
             }
