@@ -35,15 +35,14 @@ enum Command {
     /// day-partitioned Parquet dataset, quarantining bad input.
     Ingest(commands::ingest::IngestArgs),
     /// Find, group and explain distillation campaigns: verdicts.jsonl, campaigns.json and a
-    /// summary, from the canonical dataset or raw input (work in progress: see
-    /// docs/detection.md).
+    /// summary, from the canonical dataset or raw input (see docs/detection.md).
     Scan(commands::scan::ScanArgs),
     /// Replay traffic in time order through the same detection, re-scoring as it goes: when
     /// each account was first flagged and, with ground truth, how many of each campaign's
     /// exchanges had been sent by then.
     Replay(commands::replay::ReplayArgs),
-    /// The end-to-end demonstration on the embedded default: simulate a scenario, ingest it
-    /// and print what arrived.
+    /// The end-to-end demonstration on the embedded default: simulate a scenario, scan it,
+    /// score the verdicts against the simulation's ground truth and print the campaigns.
     Demo(commands::demo::DemoArgs),
     /// Score a detector's verdicts against ground truth: precision, recall, false-positive
     /// rates, ROC AUC and the adjusted Rand index of its clusters.

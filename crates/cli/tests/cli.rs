@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{assert_success, hydrascope, stdout};
-use simulation::simulate_deepseek;
+use simulation::simulate;
 
 fn parquet_parts(dir: &Path) -> Vec<PathBuf> {
     let mut parts = Vec::new();
@@ -31,7 +31,7 @@ fn parquet_parts(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn simulate_then_ingest_writes_a_day_partitioned_dataset_without_loss() {
     let work = tempfile::tempdir().unwrap();
-    simulate_deepseek(work.path(), 0.02, 300, 5);
+    simulate(work.path(), "deepseek-2026", 0.02, 300, 5);
     let summary: serde_json::Value =
         serde_json::from_slice(&fs::read(work.path().join("sim/simulation.json")).unwrap())
             .unwrap();
@@ -124,4 +124,34 @@ fn the_simulator_runs_without_a_corpus_and_says_so() {
         .unwrap();
     assert_success(&output);
     assert!(stdout(&output).contains("built-in fallback"));
+}
+
+#[test]
+fn demo_simulates_scans_and_scores_in_one_command() {
+    let work = tempfile::tempdir().unwrap();
+    let args = [
+        "demo",
+        "--scenario",
+        "qwen-2026",
+        "--scale",
+        "0.002",
+        "--benign-accounts",
+        "300",
+        "--out",
+        "demo",
+    ];
+    let output = hydrascope(&args, work.path());
+    assert_success(&output);
+    let printed = stdout(&output);
+    for file in [
+        "sim/truth.jsonl",
+        "scan/verdicts.jsonl",
+        "scan/campaigns.json",
+        "scan/summary.md",
+    ] {
+        assert!(work.path().join("demo").join(file).is_file(), "{file}");
+    }
+    assert!(printed.contains("# hydrascope scan"), "{printed}");
+    assert!(printed.contains("precision"), "{printed}");
+    assert!(printed.contains("qwen-2026"), "{printed}");
 }

@@ -6,10 +6,10 @@
 //! truth, a persona or a simulator knob; the seed is not one the detector was developed on.
 
 mod common;
-
-use std::path::Path;
+mod simulation;
 
 use common::{assert_success, hydrascope, stdout};
+use simulation::simulate;
 
 /// Campaigns smaller than this are too small to assert a recall on at this scale (one missed
 /// account of three is 67%).
@@ -24,17 +24,6 @@ const HARD_NEGATIVES: [&str; 6] = [
     "health-check",
 ];
 
-/// The real corpora when `../shared` is there; otherwise the simulator's built-in fallback
-/// (the bar is asserted on both).
-fn corpus_args() -> Vec<String> {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora");
-    if corpus.is_dir() {
-        vec!["--corpus".into(), corpus.to_string_lossy().into_owned()]
-    } else {
-        Vec::new()
-    }
-}
-
 #[test]
 fn scan_finds_every_campaign_and_leaves_honest_heavy_users_alone() {
     let work = tempfile::tempdir().unwrap();
@@ -43,22 +32,7 @@ fn scan_finds_every_campaign_and_leaves_honest_heavy_users_alone() {
         assert_success(&output);
         output
     };
-    let corpus = corpus_args();
-    let mut simulate = vec![
-        "simulate",
-        "--scenario",
-        "all",
-        "--scale",
-        "0.002",
-        "--benign-accounts",
-        "2000",
-        "--seed",
-        "11",
-        "--out",
-        "sim",
-    ];
-    simulate.extend(corpus.iter().map(String::as_str));
-    run(&simulate);
+    simulate(work.path(), "all", 0.002, 2_000, 11);
     run(&["scan", "sim", "--out", "scan"]);
     let evaluation = run(&[
         "evaluate",

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use common::{assert_success, hydrascope, stdout};
 use serde_json::Value;
-use simulation::simulate_deepseek;
+use simulation::simulate;
 
 fn json_lines(path: &Path) -> Vec<Value> {
     fs::read_to_string(path)
@@ -54,7 +54,7 @@ fn simulated_exchanges(path: &Path) -> Vec<(String, String)> {
 fn replay_reports_first_flags_and_campaign_timelines_consistent_with_the_traffic() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
-    simulate_deepseek(dir, 0.02, 120, 3);
+    simulate(dir, "deepseek-2026", 0.02, 120, 3);
     let replay = hydrascope(
         &[
             "replay",

@@ -8,12 +8,12 @@ use std::collections::HashSet;
 use std::fs;
 
 use common::{assert_success, hydrascope};
-use simulation::simulate_deepseek;
+use simulation::simulate;
 
 #[test]
 fn scan_gives_every_account_a_contract_verdict_and_explains_every_flag() {
     let work = tempfile::tempdir().unwrap();
-    simulate_deepseek(work.path(), 0.05, 300, 3);
+    simulate(work.path(), "deepseek-2026", 0.05, 300, 3);
     // Raw input, read through the tolerant readers.
     let scan = hydrascope(&["scan", "sim", "--out", "scan"], work.path());
     assert_success(&scan);

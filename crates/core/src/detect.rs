@@ -212,14 +212,17 @@ impl Grouping {
                     .iter()
                     .filter(|&&m| assessments[m as usize].is_gated_in())
                     .count();
-                group_evidence(group.members.len(), gated_in)
+                group_evidence(gated_in)
             })
             .collect();
         assessments
             .into_iter()
             .zip(&self.group_of)
             .map(|(assessment, group)| {
-                let group_evidence = group.map_or(0.0, |g| lent[g]);
+                let group_evidence = match group {
+                    Some(g) if assessment.is_gated_in() => lent[*g],
+                    _ => 0.0,
+                };
                 Scored {
                     score: score(assessment.individual, group_evidence),
                     assessment,

@@ -10,7 +10,8 @@
 //! - Signals are grouped by what they describe — what the account asks for (content), how
 //!   machine-like its traffic is (automation), and the account itself — and each group
 //!   contributes its two strongest signals, so that five correlated schedule signals do not
-//!   count five times.
+//!   count five times. What the requests cost (long answers, extended thinking) is measured
+//!   but not scored ([`Facet::Cost`]).
 //! - **Harvesting needs content.** Without evidence of what is harvested — targeted
 //!   capabilities, never-repeated tasks, requests for the full reasoning — (a health check, a
 //!   busy reseller, a round-the-clock integration), the evidence is capped below the flagging
@@ -24,8 +25,9 @@
 //!   together in September and uses its accounts all year.
 //! - **Groups corroborate.** An account in a coordinated group (shared rare infrastructure,
 //!   lockstep, shared templates) gains evidence in proportion to the group's size and to how
-//!   many of its members show content evidence themselves; a group of honest accounts (a
-//!   university class, a reseller's customers) gains little because its members do not.
+//!   many of its members are gated in themselves (content and identity evidence); a group of
+//!   honest accounts (a team, a reseller's customers) gains little because its members are
+//!   not.
 //!
 //! The total evidence `T` maps to `score = 1 − exp(−T / EVIDENCE_SCALE)`, with the scale set so
 //! that `T = 4` gives the default flag threshold 0.8.
@@ -54,17 +56,21 @@ pub enum Facet {
     Automation,
     /// The account itself.
     Account,
+    /// What the requests cost: long answers to short prompts, extended thinking. Measured
+    /// and kept for context, never scored: harvesters want long reasoning, but so do honest
+    /// clients — a class's homework questions, a coding agent's thinking budget — and counted
+    /// as evidence these flagged exactly those.
+    Cost,
 }
 
 impl Facet {
     /// The facet of a signal.
     pub fn of(signal: Signal) -> Facet {
         match signal {
-            Signal::TaskCoverage
-            | Signal::TargetCapabilities
-            | Signal::ReasoningElicitation
-            | Signal::ExtendedThinking
-            | Signal::OutputPerInput => Facet::Content,
+            Signal::TaskCoverage | Signal::TargetCapabilities | Signal::ReasoningElicitation => {
+                Facet::Content
+            }
+            Signal::ExtendedThinking | Signal::OutputPerInput => Facet::Cost,
             Signal::DailyVolume
             | Signal::DailyCoverage
             | Signal::RoundTheClock
@@ -80,20 +86,9 @@ impl Facet {
         match self {
             Facet::Content | Facet::Automation => 2,
             Facet::Account => 1,
+            Facet::Cost => 0,
         }
     }
-}
-
-/// Whether a signal's evidence shows harvesting itself. Long answers to short prompts and
-/// extended thinking describe what a request costs, and honest clients do both (a health
-/// check's one-word prompt, a coding agent's thinking budget); only what is asked for — the
-/// targeted capabilities, never-repeated tasks, requests for the full reasoning — opens the
-/// gate that lets evidence reach the flagging level.
-fn opens_content_gate(signal: Signal) -> bool {
-    matches!(
-        signal,
-        Signal::TaskCoverage | Signal::TargetCapabilities | Signal::ReasoningElicitation
-    )
 }
 
 /// One signal's measurement for one account.
@@ -112,8 +107,7 @@ pub struct Assessment {
     pub evidence: Vec<Evidence>,
     /// The sum of the counted strengths, capped unless both gates are open.
     pub individual: f64,
-    /// True when a signal that shows harvesting itself is in the tail (see
-    /// `opens_content_gate`).
+    /// True when a signal that shows harvesting itself ([`Facet::Content`]) is in the tail.
     pub has_content_evidence: bool,
     /// True when the account was new when first used (newness in the tail).
     pub has_identity_evidence: bool,
@@ -168,7 +162,7 @@ impl Assessment {
         let content = facet_sum(Facet::Content);
         let has_content_evidence = evidence
             .iter()
-            .any(|e| e.strength > 0.0 && opens_content_gate(e.signal));
+            .any(|e| e.strength > 0.0 && Facet::of(e.signal) == Facet::Content);
         let has_identity_evidence = evidence
             .iter()
             .any(|e| e.strength > 0.0 && Facet::of(e.signal) == Facet::Account);
@@ -195,19 +189,23 @@ impl Assessment {
 
     /// The signals in the tail, for the verdict's evidence list.
     pub fn strong_evidence(&self) -> impl Iterator<Item = &Evidence> {
-        self.evidence.iter().filter(|e| e.strength > 0.0)
+        self.evidence
+            .iter()
+            .filter(|e| e.strength > 0.0 && Facet::of(e.signal).counted() > 0)
     }
 }
 
-/// The corroboration a coordinated group gives each of its members: log10 of its size (a
-/// group of 10 gives 1, of 100 gives 2), times the share of its members that are gated in
-/// themselves ([`Assessment::is_gated_in`]), capped.
-pub fn group_evidence(size: usize, members_gated_in: usize) -> f64 {
-    if size < 2 {
+/// The corroboration a coordinated group gives each of its members that is gated in itself
+/// ([`Assessment::is_gated_in`]): log10 of the number of such members (10 give 1, 100 give 2),
+/// capped. Counting them rather than their share of the group resists camouflage: honest
+/// accounts linked into a campaign's group (a reseller's customers it hides among) do not
+/// dilute it. A member that shows nothing itself gets nothing: a group corroborates what its
+/// members show, it does not convict.
+pub fn group_evidence(members_gated_in: usize) -> f64 {
+    if members_gated_in < 2 {
         return 0.0;
     }
-    let share = members_gated_in as f64 / size as f64;
-    ((size as f64).log10() * share).min(MAX_GROUP_EVIDENCE)
+    (members_gated_in as f64).log10().min(MAX_GROUP_EVIDENCE)
 }
 
 /// The score of an account from its own evidence and its group's.
@@ -252,12 +250,12 @@ mod tests {
     }
 
     #[test]
-    fn groups_corroborate_in_proportion_to_size_and_shared_content_evidence() {
-        assert_eq!(group_evidence(1, 1), 0.0);
-        assert!((group_evidence(100, 100) - 2.0).abs() < 1e-9);
-        assert!((group_evidence(100, 10) - 0.2).abs() < 1e-9);
-        assert_eq!(group_evidence(100, 0), 0.0);
-        assert_eq!(group_evidence(1_000_000, 1_000_000), MAX_GROUP_EVIDENCE);
+    fn groups_corroborate_by_the_number_of_members_gated_in() {
+        assert_eq!(group_evidence(1), 0.0);
+        assert!((group_evidence(100) - 2.0).abs() < 1e-9);
+        assert!((group_evidence(10) - 1.0).abs() < 1e-9);
+        assert_eq!(group_evidence(0), 0.0);
+        assert_eq!(group_evidence(1_000_000), MAX_GROUP_EVIDENCE);
     }
 
     const T0: i64 = 1_776_816_000_000;

@@ -1,40 +1,53 @@
 //! `hydrascope demo`: the main job on the embedded default, end to end, in one command.
 //!
-//! It simulates a scenario, ingests it into the canonical dataset and prints what arrived, so
-//! that a new user sees the whole pipeline work on a fresh machine with nothing installed.
+//! It simulates a scenario with its ground truth, scans the traffic (verdicts, campaigns and
+//! their summary) and scores the verdicts against the truth, so that a new user sees the whole
+//! pipeline work — and how well — on a fresh machine with nothing installed.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::commands::ingest::{self, IngestArgs};
+use crate::commands::evaluate::{self, EvaluateArgs};
+use crate::commands::options::DetectionArgs;
+use crate::commands::scan::{self, ScanArgs};
 use crate::commands::simulate::{self, OutputFormat, ScenarioArgs, SimulateArgs};
 
-/// Small enough to finish in seconds, large enough that every campaign has accounts.
+/// Small enough to finish in about a minute, large enough that every campaign has accounts.
 const DEMO_SCALE: f64 = 0.02;
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Working directory: the simulation goes to DIR/sim, the dataset to DIR/dataset.
+    /// Working directory: the simulation goes to DIR/sim, the scan's outputs to DIR/scan.
     #[arg(long, default_value = "hydrascope-demo")]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub detection: DetectionArgs,
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     let mut scenario = args.scenario.clone();
     scenario.scale = Some(scenario.scale.unwrap_or(DEMO_SCALE));
     let sim_dir = args.out.join("sim");
+    let scan_dir = args.out.join("scan");
     simulate::run(&SimulateArgs {
         scenario,
         out: sim_dir.clone(),
         format: OutputFormat::Jsonl,
     })?;
-    ingest::run(&IngestArgs {
-        input: sim_dir.join("events.jsonl.zst"),
-        out: args.out.join("dataset"),
-        max_bad_share: hydrascope_io::quarantine::BadInputPolicy::default().max_bad_share,
+    println!();
+    scan::run(&ScanArgs {
+        input: sim_dir.clone(),
+        out: scan_dir.clone(),
+        detection: args.detection.clone(),
+    })?;
+    println!("\nhow the verdicts compare with the simulation's ground truth:\n");
+    evaluate::run(&EvaluateArgs {
+        truth: sim_dir.join("truth.jsonl"),
+        verdicts: scan_dir.join("verdicts.jsonl"),
+        json: false,
     })?;
     Ok(())
 }

@@ -8,8 +8,8 @@ use clap::Args;
 use hydrascope_core::policy::Policy;
 use hydrascope_io::quarantine::BadInputPolicy;
 
-/// The options of the commands that run detection (`scan`, `replay`).
-#[derive(Args, Debug)]
+/// The options of the commands that run detection (`scan`, `replay`, `demo`).
+#[derive(Args, Debug, Clone)]
 pub struct DetectionArgs {
     /// Response policy (TOML; see policy.example.toml). Default: the documented defaults.
     #[arg(long)]
