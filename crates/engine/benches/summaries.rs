@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
-use datafusion::prelude::{SessionContext, col};
-use futures::StreamExt;
+use datafusion::prelude::SessionContext;
 use hydrascope_core::AccountSummary;
 use hydrascope_core::content::{PromptRequest, PromptSketch};
-use hydrascope_engine::functions::{account, sketch};
-use hydrascope_engine::{EVENTS_TABLE, account_summaries, register_events, register_functions};
+use hydrascope_engine::{
+    account_summaries, read_summary_columns, register_events, register_functions,
+};
 use hydrascope_events::Event;
 use hydrascope_io::ingest::{IngestOptions, ingest};
 use hydrascope_io::{EventSink, JsonlWriter};
@@ -99,27 +99,11 @@ fn core_loop(events: &[Event]) -> usize {
     summaries.len()
 }
 
-/// Reads (decodes) every column the summary plan reads and drops the batches; returns rows.
+/// The parse limit: decodes every column the summary plan reads; returns rows.
 async fn read_columns(dataset: &Dataset) -> usize {
-    let columns = std::iter::once("account_id")
-        .chain(account::COLUMNS)
-        .chain(sketch::COLUMNS)
-        .collect::<std::collections::BTreeSet<_>>();
-    let mut stream = dataset
-        .session()
-        .table(EVENTS_TABLE)
+    read_summary_columns(&dataset.session())
         .await
-        .expect("table")
-        .select(columns.into_iter().map(col).collect::<Vec<_>>())
-        .expect("select")
-        .execute_stream()
-        .await
-        .expect("runs");
-    let mut rows = 0;
-    while let Some(batch) = stream.next().await {
-        rows += batch.expect("reads").num_rows();
-    }
-    rows
+        .expect("reads")
 }
 
 fn main() {

@@ -17,7 +17,9 @@ pub use functions::{SketchStats, register_functions};
 pub use input::{EVENTS_TABLE, RegisteredInput, register_events};
 pub use replay::{ReplayObserver, ReplayOptions, ReplayResult, Rescore, replay};
 pub use scan::{ScanResult, scan};
-pub use summaries::{account_summaries, account_summary_expr, account_summary_frame};
+pub use summaries::{
+    account_summaries, account_summary_expr, account_summary_frame, read_summary_columns,
+};
 
 #[cfg(test)]
 mod tests;

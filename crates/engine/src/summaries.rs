@@ -10,6 +10,8 @@
 //! summaries per account; the result is the summary a loop over each account's events would
 //! build, whatever the partitioning.
 
+use std::collections::BTreeSet;
+
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -18,6 +20,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::FunctionRegistry;
 use datafusion::prelude::{Expr, SessionContext, col};
+use futures::StreamExt;
 use hydrascope_core::AccountSummary;
 
 use crate::error::EngineError;
@@ -75,4 +78,28 @@ pub async fn account_summaries(
         }
     }
     Ok(summaries)
+}
+
+/// Decodes every column the summary plan reads and drops the batches; returns the rows read.
+///
+/// This is the "parse limit": what [`account_summaries`] would cost if the summaries
+/// themselves were free. Benchmarks divide the plan's throughput by this one to tell the
+/// cost of the detection core from the cost of reading the input.
+pub async fn read_summary_columns(ctx: &SessionContext) -> Result<usize, EngineError> {
+    // A column both functions take (the prompt) is read once, as the plan reads it.
+    let columns: BTreeSet<&str> = std::iter::once(ACCOUNT_ID)
+        .chain(account::COLUMNS)
+        .chain(sketch::COLUMNS)
+        .collect();
+    let mut stream = ctx
+        .table(EVENTS_TABLE)
+        .await?
+        .select(columns.into_iter().map(col).collect::<Vec<_>>())?
+        .execute_stream()
+        .await?;
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        rows += batch?.num_rows();
+    }
+    Ok(rows)
 }

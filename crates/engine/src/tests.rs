@@ -1,6 +1,7 @@
 //! Tests of the engine's plumbing on small real files.
 
 use std::fs;
+use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
@@ -10,7 +11,7 @@ use datafusion::prelude::{SessionContext, col, lit};
 use hydrascope_io::ingest::{IngestOptions, ingest};
 use hydrascope_io::quarantine::BadInputPolicy;
 
-use crate::{EVENTS_TABLE, register_events};
+use crate::{EVENTS_TABLE, read_summary_columns, register_events};
 
 const DAY: i64 = 86_400_000;
 const T0: i64 = 1_776_816_000_000; // 2026-04-22T00:00:00Z
@@ -90,12 +91,11 @@ async fn raw_jsonl_is_streamed_and_its_bad_lines_quarantined() {
     assert!(registered.finish(&strict).is_err());
 }
 
-#[tokio::test]
-async fn the_ingested_dataset_is_read_natively_with_the_same_result() {
-    let dir = tempfile::tempdir().unwrap();
-    let input = dir.path().join("events.jsonl");
+/// The sample ingested into a canonical dataset under `dir` (its bad line skipped).
+fn ingested_sample(dir: &Path) -> PathBuf {
+    let input = dir.join("events.jsonl");
     fs::write(&input, jsonl(&sample_lines())).unwrap();
-    let dataset = dir.path().join("dataset");
+    let dataset = dir.join("dataset");
     let options = IngestOptions {
         policy: BadInputPolicy {
             max_bad_share: 0.05,
@@ -103,6 +103,13 @@ async fn the_ingested_dataset_is_read_natively_with_the_same_result() {
         ..IngestOptions::default()
     };
     ingest(&input, &dataset, &options).unwrap();
+    dataset
+}
+
+#[tokio::test]
+async fn the_ingested_dataset_is_read_natively_with_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = ingested_sample(dir.path());
     let ctx = SessionContext::new();
 
     let registered = register_events(&ctx, &dataset, &dir.path().join("q.jsonl")).unwrap();
@@ -115,4 +122,14 @@ async fn the_ingested_dataset_is_read_natively_with_the_same_result() {
             .unwrap()
             .is_none()
     );
+}
+
+#[tokio::test]
+async fn the_parse_limit_reads_every_row_of_the_summary_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = ingested_sample(dir.path());
+    let ctx = SessionContext::new();
+    register_events(&ctx, &dataset, &dir.path().join("q.jsonl")).unwrap();
+
+    assert_eq!(read_summary_columns(&ctx).await.unwrap(), 30);
 }
