@@ -296,3 +296,103 @@ fn group_accounts(summaries: &[(String, AccountSummary)], reference: &[bool]) ->
     let edges = merge_edges([index.pairs(), lockstep]);
     find_groups(accounts, &edges, Some(&index), &GroupParams::default())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::PromptSketch;
+    use hydrascope_events::Event;
+
+    const T0: i64 = 1_776_816_000_000;
+    const HOUR: i64 = 3_600_000;
+    const DAY: i64 = 24 * HOUR;
+
+    /// An account opened at `created` that sent `prompts` at `times`, from `ip` with `payment`.
+    fn account(
+        created: i64,
+        ip: &str,
+        payment: &str,
+        events: impl Iterator<Item = (i64, String)>,
+    ) -> AccountSummary {
+        let mut summary = AccountSummary::default();
+        for (ts, prompt) in events {
+            let mut event = Event::new(ts, "a");
+            event.account_created = Some(created);
+            event.ip = Some(ip.parse().unwrap());
+            event.payment_fp = Some(payment.to_owned());
+            let sketch = PromptSketch::of_prompt(&prompt, None);
+            event.prompt = Some(prompt);
+            summary.observe(&event, Some(&sketch));
+        }
+        summary
+    }
+
+    /// Established accounts chatting in the evenings, each from its own address and card.
+    fn chatter(i: i64) -> AccountSummary {
+        account(
+            T0 - (200 + i) * DAY,
+            &format!("198.51.{}.{}", i / 200, i % 200),
+            &format!("card-{i}"),
+            (0..30).map(move |k| {
+                let ts = T0 + (k / 5) * 2 * DAY + (18 + k % 5) * HOUR + i * 60_000;
+                (
+                    ts,
+                    format!("What should I cook tonight, idea {}?", (k + i) % 7),
+                )
+            }),
+        )
+    }
+
+    /// Round-the-clock requests for code with the full reasoning, `n` tasks from `first`.
+    fn harvest(first: i64, n: i64) -> impl Iterator<Item = (i64, String)> {
+        (0..n).map(move |k| {
+            let task = first + k;
+            let prompt = format!(
+                "Implement a parser for record format {task} in Rust. Think step by step and \
+                 show your complete reasoning before the code."
+            );
+            (T0 + k * HOUR / 2 + first % 7 * 60_000, prompt)
+        })
+    }
+
+    #[test]
+    fn a_large_campaign_is_measured_against_the_honest_accounts_not_against_itself() {
+        let mut summaries: Vec<(String, AccountSummary)> = (0..300)
+            .map(|i| (format!("chat-{i:03}"), chatter(i)))
+            .collect();
+        // Established heavy users with the same kind of traffic: old accounts, own cards.
+        summaries.extend((0..20).map(|i| {
+            let summary = account(
+                T0 - 400 * DAY,
+                &format!("203.0.113.{i}"),
+                &format!("team-card-{i}"),
+                harvest(10_000 * (i + 1), 300),
+            );
+            (format!("heavy-{i:02}"), summary)
+        }));
+        // A campaign of sixty fresh accounts, a fifth of the population, on one proxy pool
+        // and two cards.
+        summaries.extend((0..60).map(|i| {
+            let summary = account(
+                T0 - 3 * DAY + i * 60_000,
+                &format!("192.0.2.{}", i % 8),
+                &format!("pool-card-{}", i % 2),
+                harvest(1_000_000 + i * 300, 300),
+            );
+            (format!("sock-{i:02}"), summary)
+        }));
+        let detection = detect(&summaries, &Policy::default());
+        let outcomes = |prefix: &'static str| {
+            summaries
+                .iter()
+                .zip(&detection.accounts)
+                .filter(move |((id, _), _)| id.starts_with(prefix))
+                .map(|(_, outcome)| outcome)
+        };
+        assert!(outcomes("sock").all(|o| o.decision.flagged && !o.in_reference));
+        assert!(outcomes("sock").all(|o| o.group.is_some()));
+        assert!(outcomes("heavy").all(|o| !o.decision.flagged && o.in_reference));
+        assert!(outcomes("chat").all(|o| !o.decision.flagged && o.in_reference));
+        assert_eq!(detection.reference_accounts, 320);
+    }
+}
