@@ -206,56 +206,25 @@ impl PromptSketch {
     }
 }
 
-/// Unpadded base64url (RFC 4648 §5), canonical only: decoding rejects set bits after the
+/// Unpadded base64url (RFC 4648 §5), canonical only: the decoder rejects set bits after the
 /// last byte, so every sketch has exactly one spelling.
 mod base64url {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     pub(super) fn encode_into(bytes: &[u8], out: &mut String) {
-        out.reserve(bytes.len().div_ceil(3) * 4);
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
+        URL_SAFE_NO_PAD.encode_string(bytes, out);
     }
 
     /// The decoded bytes, or the character position of the first error.
     pub(super) fn decode(text: &str) -> Result<Vec<u8>, usize> {
-        let input = text.as_bytes();
-        if input.len() % 4 == 1 {
-            return Err(input.len() - 1);
-        }
-        let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
-        for (c, chunk) in input.chunks(4).enumerate() {
-            let mut n = 0u32;
-            for (i, &ch) in chunk.iter().enumerate() {
-                let value = sextet(ch).ok_or(c * 4 + i)?;
-                n |= u32::from(value) << (18 - 6 * i);
+        URL_SAFE_NO_PAD.decode(text).map_err(|error| match error {
+            base64::DecodeError::InvalidByte(offset, _)
+            | base64::DecodeError::InvalidLastSymbol { offset, .. } => offset,
+            base64::DecodeError::InvalidLength(_) | base64::DecodeError::InvalidPadding => {
+                text.len().saturating_sub(1)
             }
-            let whole = chunk.len() - 1;
-            let bytes = n.to_be_bytes();
-            out.extend_from_slice(&bytes[1..1 + whole]);
-            if bytes[1 + whole..].iter().any(|&b| b != 0) {
-                return Err(c * 4 + chunk.len() - 1);
-            }
-        }
-        Ok(out)
-    }
-
-    fn sextet(ch: u8) -> Option<u8> {
-        match ch {
-            b'A'..=b'Z' => Some(ch - b'A'),
-            b'a'..=b'z' => Some(ch - b'a' + 26),
-            b'0'..=b'9' => Some(ch - b'0' + 52),
-            b'-' => Some(62),
-            b'_' => Some(63),
-            _ => None,
-        }
+        })
     }
 
     #[cfg(test)]
