@@ -11,7 +11,7 @@ use crate::cluster::{
 };
 use crate::merge::Mergeable;
 use crate::policy::{Decision, Policy};
-use crate::score::{Assessment, group_evidence, score};
+use crate::score::{Assessment, group_evidence, has_fresh_identity, score};
 use crate::signals::{MIN_EVENTS_TO_JUDGE, Population};
 use crate::signup::{SignupBurst, SignupTimes};
 use hydrascope_events::EpochMillis;
@@ -198,7 +198,12 @@ impl Grouping {
             .zip(&self.group_of)
             .map(
                 |((_, summary), group)| match group.and_then(|g| pooled[g].as_ref()) {
-                    Some(pool) if summary.events < MIN_EVENTS_TO_JUDGE => pool.clone(),
+                    Some(pool)
+                        if summary.events < MIN_EVENTS_TO_JUDGE
+                            && has_fresh_identity(summary, &population) =>
+                    {
+                        pool.clone()
+                    }
                     _ => Assessment::of(summary, &population),
                 },
             )

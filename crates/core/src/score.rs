@@ -127,7 +127,9 @@ impl Assessment {
     /// summaries), for members too small to be judged alone: each account of a campaign may
     /// look like a light user, and only the whole shows. Only what the traffic asks for
     /// (content) and how new the identity is (account) count: a pool's volume and schedule
-    /// measure the group's size, not automation.
+    /// measure the group's size, not automation. Only members with a fresh identity of their
+    /// own ([`has_fresh_identity`]) take it: a reseller's established customers, linked into
+    /// the group of a campaign that hides among them, must not inherit its evidence.
     pub fn of_pool(pool: &AccountSummary, population: &Population) -> Assessment {
         Self::assess(pool, population, true)
     }
@@ -193,6 +195,15 @@ impl Assessment {
             .iter()
             .filter(|e| e.strength > 0.0 && Facet::of(e.signal).counted() > 0)
     }
+}
+
+/// Whether an account was new when first used, measured against the population whatever its
+/// traffic: sign-up and first-use times need no volume to mean something.
+pub fn has_fresh_identity(account: &AccountSummary, population: &Population) -> bool {
+    Signal::Newness.measure(account).is_some_and(|value| {
+        let percentile = population.percentile(Signal::Newness, value);
+        tail_strength(percentile, population.judged()) > 0.0
+    })
 }
 
 /// The corroboration a coordinated group gives each of its members that is gated in itself
