@@ -68,18 +68,15 @@ pub struct Detection {
 /// templates and pools — popular only because the campaign is large — bind it together
 /// ([`KeyIndex::build_against`]).
 pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detection {
-    let signups = SignupTimes::of(summaries.iter().map(|(_, s)| created(s)));
     let everyone = vec![true; summaries.len()];
-    let first = Grouping::of(summaries, &everyone, &signups);
+    let first = Grouping::of(summaries, &everyone);
     let (reference, _) = first.settle_reference(summaries, &everyone);
-    let grouping = Grouping::of(summaries, &reference, &signups);
+    let grouping = Grouping::of(summaries, &reference);
     let (reference, round) = grouping.settle_reference(summaries, &reference);
     let Grouping {
-        groups,
-        bursts,
-        group_of,
-        ..
+        groups, group_of, ..
     } = grouping;
+    let bursts = signup_bursts(summaries, &groups);
     let reference_accounts = summaries
         .iter()
         .zip(&reference)
@@ -111,43 +108,33 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
     }
 }
 
-/// Groups found under one weighting of keys, with their sign-up bursts.
+/// Groups found under one weighting of keys, with the pooled traffic of each group that has
+/// members too small to be judged alone.
 struct Grouping {
     groups: Vec<Group>,
-    bursts: Vec<Option<SignupBurst>>,
     /// Per account: its group's index.
     group_of: Vec<Option<usize>>,
+    /// Per group (same order): its members' merged summaries, when some member is too small
+    /// to be judged alone ([`Assessment::of_pool`]). Built once: only their assessment
+    /// depends on the reference.
+    pools: Vec<Option<AccountSummary>>,
 }
 
 impl Grouping {
     /// Groups `summaries` with key popularity measured among the `reference` accounts.
-    fn of(
-        summaries: &[(String, AccountSummary)],
-        reference: &[bool],
-        signups: &SignupTimes,
-    ) -> Self {
+    fn of(summaries: &[(String, AccountSummary)], reference: &[bool]) -> Self {
         let groups = group_accounts(summaries, reference);
-        let bursts: Vec<Option<SignupBurst>> = groups
-            .iter()
-            .map(|group| {
-                let members: Vec<_> = group
-                    .members
-                    .iter()
-                    .map(|&m| created(&summaries[m as usize].1))
-                    .collect();
-                signups.burst(&members)
-            })
-            .collect();
         let mut group_of = vec![None; summaries.len()];
         for (g, group) in groups.iter().enumerate() {
             for &member in &group.members {
                 group_of[member as usize] = Some(g);
             }
         }
+        let pools = groups.iter().map(|group| pool(summaries, group)).collect();
         Grouping {
             groups,
-            bursts,
             group_of,
+            pools,
         }
     }
 
@@ -189,9 +176,9 @@ impl Grouping {
                 .map(|((_, s), _)| s),
         );
         let pooled: Vec<Option<Assessment>> = self
-            .groups
+            .pools
             .iter()
-            .map(|group| pooled_assessment(summaries, group, &population))
+            .map(|pool| pool.as_ref().map(|p| Assessment::of_pool(p, &population)))
             .collect();
         let assessments: Vec<Assessment> = summaries
             .iter()
@@ -251,13 +238,8 @@ impl Scored {
     }
 }
 
-/// The assessment of a group's pooled traffic, when some member is too small to be judged
-/// alone ([`Assessment::of_pool`]).
-fn pooled_assessment(
-    summaries: &[(String, AccountSummary)],
-    group: &Group,
-    population: &Population,
-) -> Option<Assessment> {
+/// A group's members' merged summaries, when some member is too small to be judged alone.
+fn pool(summaries: &[(String, AccountSummary)], group: &Group) -> Option<AccountSummary> {
     let member = |m: &u32| &summaries[*m as usize].1;
     if group
         .members
@@ -270,7 +252,27 @@ fn pooled_assessment(
     for m in &group.members {
         pool.merge(member(m).clone());
     }
-    Some(Assessment::of_pool(&pool, population))
+    Some(pool)
+}
+
+/// Per group: the sign-up burst its members were opened in, if any, against the sign-up
+/// times of every account.
+fn signup_bursts(
+    summaries: &[(String, AccountSummary)],
+    groups: &[Group],
+) -> Vec<Option<SignupBurst>> {
+    let signups = SignupTimes::of(summaries.iter().map(|(_, s)| created(s)));
+    groups
+        .iter()
+        .map(|group| {
+            let members: Vec<_> = group
+                .members
+                .iter()
+                .map(|&m| created(&summaries[m as usize].1))
+                .collect();
+            signups.burst(&members)
+        })
+        .collect()
 }
 
 fn created(summary: &AccountSummary) -> Option<EpochMillis> {
