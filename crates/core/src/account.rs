@@ -287,7 +287,7 @@ mod tests {
     use super::*;
     use hydrascope_events::{Thinking, Tools};
 
-    const T0: i64 = 1_776_816_000_000; // 2026-04-22T00:00Z
+    use crate::test_traffic::T0;
     const MINUTE: i64 = 60_000;
 
     fn event(i: i64, prompt: &str) -> Event {

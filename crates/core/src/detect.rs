@@ -307,31 +307,21 @@ fn group_accounts(summaries: &[(String, AccountSummary)], reference: &[bool]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::PromptSketch;
+    use crate::test_traffic::{DAY, HOUR, T0, summary_of};
     use hydrascope_events::Event;
 
-    const T0: i64 = 1_776_816_000_000;
-    const HOUR: i64 = 3_600_000;
-    const DAY: i64 = 24 * HOUR;
-
-    /// An account opened at `created` that sent `prompts` at `times`, from `ip` with `payment`.
+    /// An account opened at `created` that sent `events` from `ip` with `payment`.
     fn account(
         created: i64,
         ip: &str,
         payment: &str,
         events: impl Iterator<Item = (i64, String)>,
     ) -> AccountSummary {
-        let mut summary = AccountSummary::default();
-        for (ts, prompt) in events {
-            let mut event = Event::new(ts, "a");
-            event.account_created = Some(created);
-            event.ip = Some(ip.parse().unwrap());
-            event.payment_fp = Some(payment.to_owned());
-            let sketch = PromptSketch::of_prompt(&prompt, None);
-            event.prompt = Some(prompt);
-            summary.observe(&event, Some(&sketch));
-        }
-        summary
+        let mut template = Event::new(T0, "a");
+        template.account_created = Some(created);
+        template.ip = Some(ip.parse().unwrap());
+        template.payment_fp = Some(payment.to_owned());
+        summary_of(&template, events)
     }
 
     /// Established accounts chatting in the evenings, each from its own address and card.

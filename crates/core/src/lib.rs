@@ -23,6 +23,8 @@ pub mod replay;
 pub mod score;
 pub mod signals;
 pub mod signup;
+#[cfg(test)]
+mod test_traffic;
 pub mod traffic;
 
 pub use account::AccountSummary;

@@ -181,7 +181,7 @@ mod tests {
     use super::*;
 
     const HOUR: i64 = 3_600_000;
-    const T0: i64 = 1_776_816_000_000; // 2026-04-22T00:00:00Z
+    use crate::test_traffic::T0;
 
     fn event(ts: EpochMillis, account: &str) -> Event {
         let mut event = Event::new(ts, account);

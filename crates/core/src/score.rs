@@ -238,6 +238,7 @@ fn tail_strength(percentile: f64, population: usize) -> f64 {
 mod tests {
     use super::*;
     use crate::merge::Mergeable;
+    use crate::test_traffic::{DAY, HOUR, T0, summary_of};
 
     #[test]
     fn four_top_percent_signals_reach_the_default_flag_threshold() {
@@ -269,21 +270,11 @@ mod tests {
         assert_eq!(group_evidence(1_000_000), MAX_GROUP_EVIDENCE);
     }
 
-    const T0: i64 = 1_776_816_000_000;
-    const HOUR: i64 = 3_600_000;
-    const DAY: i64 = 24 * HOUR;
-
     /// An account opened at `created` that sent `events`.
     fn summary(created: i64, events: impl IntoIterator<Item = (i64, String)>) -> AccountSummary {
-        let mut summary = AccountSummary::default();
-        for (ts, prompt) in events {
-            let mut event = hydrascope_events::Event::new(ts, "a");
-            event.account_created = Some(created);
-            let sketch = crate::content::PromptSketch::of_prompt(&prompt, None);
-            event.prompt = Some(prompt);
-            summary.observe(&event, Some(&sketch));
-        }
-        summary
+        let mut template = hydrascope_events::Event::new(T0, "a");
+        template.account_created = Some(created);
+        summary_of(&template, events)
     }
 
     /// An established account (opened a year or two ago) that chats in the evenings.

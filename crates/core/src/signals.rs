@@ -193,21 +193,11 @@ impl Population {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::PromptSketch;
+    use crate::test_traffic::{HOUR, T0, summary_of};
     use hydrascope_events::Event;
 
-    const T0: i64 = 1_776_816_000_000;
-    const HOUR: i64 = 3_600_000;
-
     fn account(events: impl IntoIterator<Item = (i64, String)>) -> AccountSummary {
-        let mut summary = AccountSummary::default();
-        for (ts, prompt) in events {
-            let mut event = Event::new(ts, "a");
-            let sketch = PromptSketch::of_prompt(&prompt, None);
-            event.prompt = Some(prompt);
-            summary.observe(&event, Some(&sketch));
-        }
-        summary
+        summary_of(&Event::new(T0, "a"), events)
     }
 
     fn chatter(seed: i64) -> AccountSummary {
