@@ -22,11 +22,18 @@ fn corpus_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
 }
 
-/// The real corpus, loaded once for the whole test binary.
+/// The real corpus when `../shared` is there, else the built-in fallback (the project must
+/// run without it), loaded once for the whole test binary.
 fn real_corpus() -> Corpus {
     static CORPUS: OnceLock<Corpus> = OnceLock::new();
     CORPUS
-        .get_or_init(|| Corpus::load(&corpus_dir()).expect("shared corpus loads"))
+        .get_or_init(|| {
+            if corpus_dir().is_dir() {
+                Corpus::load(&corpus_dir()).expect("shared corpus loads")
+            } else {
+                Corpus::built_in()
+            }
+        })
         .clone()
 }
 
