@@ -62,11 +62,11 @@ fn scan_finds_every_campaign_and_leaves_honest_heavy_users_alone() {
             );
         }
     }
-    // The bar asks for an adjusted Rand index of 0.9; the clustering does not reach it yet
-    // (campaigns come out split into sub-groups, see docs/detection.md). This guards what is
-    // reached against regressions, nothing more.
+    // The bar's adjusted Rand index of 0.9 is met at the demo scale (0.94–0.96, see
+    // docs/detection.md); here campaigns have fifty accounts, and the few an operator runs
+    // through a reseller, which nothing but content ties to it, weigh more. 0.68 is reached.
     assert!(
-        report["adjusted_rand_index"].as_f64().unwrap() >= 0.1,
+        report["adjusted_rand_index"].as_f64().unwrap() >= 0.6,
         "{report:#}"
     );
 }

@@ -5,9 +5,10 @@
 //! It is a pure function of the summaries and the policy.
 
 use crate::account::AccountSummary;
+use crate::attribute::{Attribution, DetectionGroups, attribute, evidence_keys};
 use crate::cluster::{
-    EvidenceKey, EvidenceKind, Group, GroupParams, KeyIndex, LinkParams, LockstepParams,
-    find_groups, lockstep_pairs, merge_edges,
+    Edge, Group, GroupParams, KeyIndex, LinkParams, LockstepParams, dense_sets, describe_groups,
+    lockstep_pairs, merge_edges, number_groups, strong_edges,
 };
 use crate::merge::Mergeable;
 use crate::policy::{Decision, Policy};
@@ -26,7 +27,8 @@ pub const MAX_REFINEMENTS: usize = 4;
 #[derive(Debug, Clone)]
 pub struct AccountOutcome {
     pub assessment: Assessment,
-    /// Index into [`Detection::groups`].
+    /// Index into [`Detection::groups`]: the campaign a suspect account is attributed to, or
+    /// the coordinated group of an account that is not suspect.
     pub group: Option<usize>,
     /// Evidence the group lent the account.
     pub group_evidence: f64,
@@ -42,6 +44,8 @@ pub struct AccountOutcome {
 pub struct Detection {
     /// In the order of the summaries given.
     pub accounts: Vec<AccountOutcome>,
+    /// Campaigns of suspect accounts and coordinated groups of the others
+    /// ([`crate::attribute`]).
     pub groups: Vec<Group>,
     /// Per group (same order): the sign-up burst its members were opened in, if any.
     pub bursts: Vec<Option<SignupBurst>>,
@@ -68,14 +72,29 @@ pub struct Detection {
 /// templates and pools — popular only because the campaign is large — bind it together
 /// ([`KeyIndex::build_against`]).
 pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detection {
+    let lockstep = lockstep_edges(summaries);
     let everyone = vec![true; summaries.len()];
-    let first = Grouping::of(summaries, &everyone);
+    let first = Grouping::of(summaries, &everyone, &lockstep);
     let (reference, _) = first.settle_reference(summaries, &everyone);
-    let grouping = Grouping::of(summaries, &reference);
+    let grouping = Grouping::of(summaries, &reference, &lockstep);
     let (reference, round) = grouping.settle_reference(summaries, &reference);
-    let Grouping {
-        groups, group_of, ..
-    } = grouping;
+    let flagged: Vec<bool> = summaries
+        .iter()
+        .zip(&round)
+        .map(|((account_id, summary), scored)| {
+            policy.flags(account_id, org_of(summary), scored.score)
+        })
+        .collect();
+    let Attribution { groups, group_of } = attribute(
+        summaries,
+        &flagged,
+        &lockstep,
+        DetectionGroups {
+            groups: &grouping.groups,
+            strong: &grouping.strong,
+            index: &grouping.index,
+        },
+    );
     let bursts = signup_bursts(summaries, &groups);
     let reference_accounts = summaries
         .iter()
@@ -88,8 +107,8 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
         .zip(group_of)
         .zip(reference)
         .map(|((((account_id, summary), scored), group), in_reference)| {
-            let org = summary.org.as_ref().map(|o| o.value.as_str());
-            let decision = policy.decide(account_id, org, scored.score, group.is_some());
+            let decision =
+                policy.decide(account_id, org_of(summary), scored.score, group.is_some());
             AccountOutcome {
                 assessment: scored.assessment,
                 group,
@@ -118,12 +137,27 @@ struct Grouping {
     /// to be judged alone ([`Assessment::of_pool`]). Built once: only their assessment
     /// depends on the reference.
     pools: Vec<Option<AccountSummary>>,
+    /// The strong edges and the keys the groups were found with, to describe parts of them.
+    strong: Vec<Edge>,
+    index: KeyIndex,
 }
 
 impl Grouping {
     /// Groups `summaries` with key popularity measured among the `reference` accounts.
-    fn of(summaries: &[(String, AccountSummary)], reference: &[bool]) -> Self {
-        let groups = group_accounts(summaries, reference);
+    fn of(summaries: &[(String, AccountSummary)], reference: &[bool], lockstep: &[Edge]) -> Self {
+        let accounts = u32::try_from(summaries.len()).expect("fewer than 4 billion accounts");
+        let params = GroupParams::default();
+        let index = KeyIndex::build_against(
+            accounts,
+            evidence_keys(summaries),
+            reference,
+            &LinkParams::default(),
+        );
+        let edges = merge_edges([index.pairs(), lockstep.to_vec()]);
+        let strong = strong_edges(accounts, &edges, &params);
+        let sets = dense_sets(accounts, &strong, &params);
+        let mut groups = describe_groups(accounts, sets, &strong, Some(&index), &params);
+        number_groups(&mut groups);
         let mut group_of = vec![None; summaries.len()];
         for (g, group) in groups.iter().enumerate() {
             for &member in &group.members {
@@ -135,6 +169,8 @@ impl Grouping {
             groups,
             group_of,
             pools,
+            strong,
+            index,
         }
     }
 
@@ -275,33 +311,21 @@ fn signup_bursts(
         .collect()
 }
 
+fn org_of(summary: &AccountSummary) -> Option<&str> {
+    summary.org.as_ref().map(|o| o.value.as_str())
+}
+
 fn created(summary: &AccountSummary) -> Option<EpochMillis> {
     summary.created.as_ref().map(|c| c.value)
 }
 
-/// Coordinated groups from shared link keys, shared template bands and lockstep.
-fn group_accounts(summaries: &[(String, AccountSummary)], reference: &[bool]) -> Vec<Group> {
-    let accounts = u32::try_from(summaries.len()).expect("fewer than 4 billion accounts");
-    let keys = summaries.iter().enumerate().flat_map(|(i, (_, summary))| {
-        let links = summary.link_keys().map(|(key, _)| EvidenceKey::from(key));
-        let templates = summary
-            .frame_bands
-            .entries()
-            .iter()
-            .map(|(hash, _)| EvidenceKey {
-                kind: EvidenceKind::TemplateBand,
-                hash: *hash,
-            });
-        links.chain(templates).map(move |key| (i as u32, key))
-    });
-    let index = KeyIndex::build_against(accounts, keys, reference, &LinkParams::default());
+/// Edges between accounts active in lockstep; they do not depend on the reference.
+fn lockstep_edges(summaries: &[(String, AccountSummary)]) -> Vec<Edge> {
     let bins: Vec<_> = summaries.iter().map(|(_, s)| &s.activity).collect();
-    let lockstep = lockstep_pairs(&bins, &LockstepParams::default())
+    lockstep_pairs(&bins, &LockstepParams::default())
         .iter()
         .map(|pair| pair.edge())
-        .collect();
-    let edges = merge_edges([index.pairs(), lockstep]);
-    find_groups(accounts, &edges, Some(&index), &GroupParams::default())
+        .collect()
 }
 
 #[cfg(test)]

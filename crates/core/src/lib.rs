@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod activity;
+mod attribute;
 pub mod bottom_k;
 pub mod cluster;
 /// Content analysis of one request: prompt skeletons, MinHash sketches under a versioned hash

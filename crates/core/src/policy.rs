@@ -186,6 +186,16 @@ impl Policy {
         self.flag_threshold
     }
 
+    /// Whether an account with `score` is flagged: at the threshold and not allow-listed.
+    pub fn flags(&self, account_id: &str, org_id: Option<&str>, score: f64) -> bool {
+        score >= self.flag_threshold && !self.allow_lists(account_id, org_id)
+    }
+
+    fn allow_lists(&self, account_id: &str, org_id: Option<&str>) -> bool {
+        self.allowed_accounts.contains(account_id)
+            || org_id.is_some_and(|org| self.allowed_orgs.contains(org))
+    }
+
     /// Decides for an account with `score`, attributed to a coordinated group or not.
     pub fn decide(
         &self,
@@ -194,8 +204,7 @@ impl Policy {
         score: f64,
         in_group: bool,
     ) -> Decision {
-        let allow_listed = self.allowed_accounts.contains(account_id)
-            || org_id.is_some_and(|org| self.allowed_orgs.contains(org));
+        let allow_listed = self.allow_lists(account_id, org_id);
         if allow_listed {
             return Decision {
                 flagged: false,
@@ -215,7 +224,7 @@ impl Policy {
             by_score.min(self.max_action_alone)
         };
         Decision {
-            flagged: score >= self.flag_threshold,
+            flagged: self.flags(account_id, org_id, score),
             action,
             allow_listed,
         }

@@ -114,6 +114,24 @@ impl EvidenceKind {
         )
     }
 
+    /// Whether a key of this kind is something an operator runs or pays for — an address, a
+    /// network, client software, a payment instrument, an organisation — or is its scheduler
+    /// (lockstep), rather than something operators choose alike (templates, sign-up days,
+    /// system prompts, clouds). Only these join cells into campaigns ([`super::campaigns`]).
+    pub fn is_infrastructure(self) -> bool {
+        matches!(
+            self,
+            EvidenceKind::Link(
+                KeyKind::Ip
+                    | KeyKind::Network
+                    | KeyKind::UserAgent
+                    | KeyKind::ClientFp
+                    | KeyKind::PaymentFp
+                    | KeyKind::Org
+            ) | EvidenceKind::Lockstep
+        )
+    }
+
     /// Index of the kind's family, below [`FAMILIES`].
     pub(crate) fn family_index(self) -> usize {
         self.family() as usize

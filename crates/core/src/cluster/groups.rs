@@ -138,13 +138,39 @@ pub fn find_groups(
     keys: Option<&KeyIndex>,
     params: &GroupParams,
 ) -> Vec<Group> {
-    let strong: Vec<Edge> = merge_edges([edges.to_vec()])
-        .into_iter()
-        .filter(|e| e.weight >= params.min_edge_weight)
-        .collect();
-    if let Some(edge) = strong.last() {
-        assert!(edge.b < accounts, "account {} of {accounts}", edge.b);
+    let strong = strong_edges(accounts, edges, params);
+    let sets = dense_sets(accounts, &strong, params);
+    let mut groups = describe(accounts, sets, &strong, keys, params);
+    number_groups(&mut groups);
+    groups
+}
+
+/// Describes given member sets (disjoint, each ascending) as groups, with the evidence of
+/// `edges` and `keys` among their members, for sets formed by other means than density (the
+/// campaigns of [`super::join_cells`]). Ids are left empty: see [`number_groups`].
+pub fn describe_groups(
+    accounts: u32,
+    sets: Vec<Vec<u32>>,
+    edges: &[Edge],
+    keys: Option<&KeyIndex>,
+    params: &GroupParams,
+) -> Vec<Group> {
+    let strong = strong_edges(accounts, edges, params);
+    describe(accounts, sets, &strong, keys, params)
+}
+
+/// Puts groups in canonical order — larger first, then by smallest member — and names them
+/// `c-0001`, `c-0002`, … in that order.
+pub fn number_groups(groups: &mut [Group]) {
+    groups.sort_by_key(|group| (Reverse(group.members.len()), group.members[0]));
+    for (i, group) in groups.iter_mut().enumerate() {
+        group.id = format!("c-{:04}", i + 1);
     }
+}
+
+/// The member sets of the dense groups among `accounts` accounts joined by the `strong`
+/// edges (see the module documentation), each ascending.
+pub(crate) fn dense_sets(accounts: u32, strong: &[Edge], params: &GroupParams) -> Vec<Vec<u32>> {
     let triples: Vec<(u32, u32, f64)> = strong
         .iter()
         .map(|e| (e.a, e.b, f64::from(e.weight)))
@@ -155,9 +181,22 @@ pub fn find_groups(
     for component in graph.components(&linked, &mut memberships.inside) {
         memberships.add_component(&component);
     }
-    let mut sets = memberships.groups;
-    sets.sort_by_key(|members| (Reverse(members.len()), members[0]));
-    describe(accounts, sets, &strong, keys, params)
+    memberships.groups
+}
+
+/// The edges strong enough to group by, merged per pair and sorted.
+///
+/// # Panics
+/// When an edge names an account not below `accounts`.
+pub(crate) fn strong_edges(accounts: u32, edges: &[Edge], params: &GroupParams) -> Vec<Edge> {
+    let strong: Vec<Edge> = merge_edges([edges.to_vec()])
+        .into_iter()
+        .filter(|e| e.weight >= params.min_edge_weight)
+        .collect();
+    if let Some(edge) = strong.last() {
+        assert!(edge.b < accounts, "account {} of {accounts}", edge.b);
+    }
+    strong
 }
 
 /// The work of grouping: the strong-edge graph, the parameters, the groups found so far and
@@ -284,7 +323,7 @@ impl Ord for Weight {
     }
 }
 
-/// Turns member sets (in canonical order) into groups with ids and evidence.
+/// Turns member sets into groups with their evidence; ids are left to [`number_groups`].
 fn describe(
     accounts: u32,
     sets: Vec<Vec<u32>>,
@@ -307,12 +346,11 @@ fn describe(
     }
     sets.into_iter()
         .zip(inside)
-        .enumerate()
-        .map(|(i, (members, internal))| {
+        .map(|(members, internal)| {
             let shared = keys.map(|index| shared_keys(index, &members, params.top_keys));
             let pairs = (members.len() * (members.len() - 1) / 2) as f64;
             Group {
-                id: format!("c-{:04}", i + 1),
+                id: String::new(),
                 internal_edges: internal.edges,
                 edge_density: internal.edges as f64 / pairs,
                 mean_pair_weight: internal.weight / pairs,

@@ -12,6 +12,8 @@
 //! - [`lockstep`]: pairs of accounts active in the same ten-minute bins far more than the
 //!   bins' popularity explains, found by MinHash and LSH over the bin sets and verified
 //!   exactly.
+//! - [`campaigns`]: cells of one operator — its teams, each a group of its own — joined into
+//!   one campaign by the infrastructure most of their members share.
 //! - [`groups`]: strong edges, partitioned by density under the constant Potts model and
 //!   peeled greedily (camouflage-resistant like Fraudar's density), into groups with stable
 //!   ids and the evidence that binds each.
@@ -45,6 +47,7 @@
 //! assert_eq!(payment.keys[0].members, 4);
 //! ```
 
+pub mod campaigns;
 mod cpm;
 mod evidence;
 mod graph;
@@ -52,7 +55,11 @@ pub mod groups;
 pub mod links;
 pub mod lockstep;
 
+pub use campaigns::{MIN_SHARED_INFRASTRUCTURE, join_cells};
 pub use evidence::{Edge, EvidenceKey, EvidenceKind, FAMILY_CAP, KindSet, merge_edges};
-pub use groups::{Group, GroupParams, KindEvidence, SharedKey, find_groups};
+pub use groups::{
+    Group, GroupParams, KindEvidence, SharedKey, describe_groups, find_groups, number_groups,
+};
+pub(crate) use groups::{dense_sets, strong_edges};
 pub use links::{KeyIndex, KeyStats, LinkParams, key_weight};
 pub use lockstep::{LockstepPair, LockstepParams, lockstep_pairs};

@@ -1,0 +1,169 @@
+//! Attribution: which operator's campaign each suspect account serves.
+//!
+//! The groups detection works with answer "which accounts act together", and that is what
+//! the scores need: a member of a coordinated group borrows its group's evidence. They are
+//! not yet campaigns. A group can mix one operator's accounts with honest ones, and two
+//! operators' accounts with each other: accounts an operator runs through a reseller share
+//! the reseller's addresses, organisation and card with its honest customers. And one
+//! operator's campaign comes out as several groups, one per team of workers.
+//!
+//! Attribution therefore starts again from the suspects alone, with the keys they **own** —
+//! held by at least two suspects and nearly only by suspects ([`OWNED_SHARE`]). A reseller's
+//! address, held mostly by its honest customers, is not the operator's and links nothing;
+//! the proxy pool, cards, templates and sign-up days of a campaign are. Dense groups of
+//! suspects over those keys (and lockstep) are the operator's *cells*; cells that share
+//! operator infrastructure are one campaign ([`crate::cluster::campaigns`]).
+//!
+//! The attributed groups are the campaigns, and for every detection group its members that
+//! are not suspects, when enough remain (a university class, an evaluation harness: honest,
+//! coordinated and worth naming). Every account is in at most one of them.
+
+use crate::account::AccountSummary;
+use crate::activity::ActivityBins;
+use crate::cluster::{
+    Edge, EvidenceKey, EvidenceKind, Group, GroupParams, KeyIndex, LinkParams,
+    MIN_SHARED_INFRASTRUCTURE, dense_sets, describe_groups, join_cells, merge_edges, number_groups,
+    strong_edges,
+};
+
+/// Share of a key's holders that must be suspects for the key to be theirs: nearly all, so
+/// that a small reseller whose few honest customers are outnumbered by an operator's
+/// accounts is still not the operator's infrastructure.
+pub const OWNED_SHARE: f64 = 0.8;
+
+/// The attributed groups and each account's place in them.
+pub(crate) struct Attribution {
+    /// Campaigns and the honest remainders of detection groups, in canonical order.
+    pub(crate) groups: Vec<Group>,
+    /// Per account: its index into `groups`.
+    pub(crate) group_of: Vec<Option<usize>>,
+}
+
+/// How detection grouped the accounts: its groups, with the strong edges and the keys they
+/// were found with.
+pub(crate) struct DetectionGroups<'a> {
+    pub(crate) groups: &'a [Group],
+    pub(crate) strong: &'a [Edge],
+    pub(crate) index: &'a KeyIndex,
+}
+
+/// Attributes the `suspect` accounts of `summaries` to campaigns (see the module
+/// documentation). `lockstep` are the lockstep edges among all accounts.
+pub(crate) fn attribute(
+    summaries: &[(String, AccountSummary)],
+    suspect: &[bool],
+    lockstep: &[Edge],
+    detection: DetectionGroups<'_>,
+) -> Attribution {
+    let accounts = u32::try_from(summaries.len()).expect("fewer than 4 billion accounts");
+    let params = GroupParams::default();
+    let owned = owned_keys(evidence_keys(summaries), suspect);
+    let others: Vec<bool> = suspect.iter().map(|s| !s).collect();
+    let index = KeyIndex::build_against(
+        accounts,
+        owned.iter().copied(),
+        &others,
+        &LinkParams::default(),
+    );
+    let timing: Vec<Edge> = lockstep
+        .iter()
+        .filter(|e| suspect[e.a as usize] && suspect[e.b as usize])
+        .copied()
+        .collect();
+    let edges = merge_edges([index.pairs(), timing.clone()]);
+    let strong: Vec<Edge> = strong_edges(accounts, &edges, &params)
+        .into_iter()
+        .filter(|edge| edge.kinds.iter().any(EvidenceKind::is_infrastructure))
+        .collect();
+    let cells = dense_sets(accounts, &strong, &params);
+    let infrastructure = owned
+        .iter()
+        .filter(|(_, key)| key.kind.is_infrastructure())
+        .copied();
+    let activity: Vec<&ActivityBins> = summaries.iter().map(|(_, s)| &s.activity).collect();
+    let campaigns = join_cells(
+        accounts,
+        &cells,
+        infrastructure,
+        &timing,
+        &activity,
+        suspect,
+        MIN_SHARED_INFRASTRUCTURE,
+    );
+    let mut groups = describe_groups(accounts, campaigns, &strong, Some(&index), &params);
+    let remainders: Vec<Vec<u32>> = detection
+        .groups
+        .iter()
+        .map(|group| {
+            group
+                .members
+                .iter()
+                .copied()
+                .filter(|&m| !suspect[m as usize])
+                .collect::<Vec<u32>>()
+        })
+        .filter(|members| members.len() >= params.min_size)
+        .collect();
+    groups.extend(describe_groups(
+        accounts,
+        remainders,
+        detection.strong,
+        Some(detection.index),
+        &params,
+    ));
+    number_groups(&mut groups);
+    let mut group_of = vec![None; summaries.len()];
+    for (g, group) in groups.iter().enumerate() {
+        for &member in &group.members {
+            group_of[member as usize] = Some(g);
+        }
+    }
+    Attribution { groups, group_of }
+}
+
+/// Every account's evidence keys, as `(account, key)`: its link keys and the LSH band keys
+/// of its template frames.
+pub(crate) fn evidence_keys(
+    summaries: &[(String, AccountSummary)],
+) -> impl Iterator<Item = (u32, EvidenceKey)> + '_ {
+    summaries.iter().enumerate().flat_map(|(i, (_, summary))| {
+        let links = summary.link_keys().map(|(key, _)| EvidenceKey::from(key));
+        let templates = summary
+            .frame_bands
+            .entries()
+            .iter()
+            .map(|(hash, _)| EvidenceKey {
+                kind: EvidenceKind::TemplateBand,
+                hash: *hash,
+            });
+        links.chain(templates).map(move |key| (i as u32, key))
+    })
+}
+
+/// The suspects' incidences of the keys they own: keys of a kind that belongs to one
+/// operator ([`EvidenceKind::specific_to_operators`]), held by at least two suspects that are
+/// at least [`OWNED_SHARE`] of the holders.
+fn owned_keys(
+    keys: impl Iterator<Item = (u32, EvidenceKey)>,
+    suspect: &[bool],
+) -> Vec<(u32, EvidenceKey)> {
+    let mut incidences: Vec<(EvidenceKey, u32)> = keys
+        .filter(|(_, key)| key.kind.specific_to_operators())
+        .map(|(account, key)| (key, account))
+        .collect();
+    incidences.sort_unstable();
+    incidences.dedup();
+    let mut owned = Vec::new();
+    for holders in incidences.chunk_by(|x, y| x.0 == y.0) {
+        let suspects = holders.iter().filter(|(_, a)| suspect[*a as usize]).count();
+        if suspects >= 2 && suspects as f64 >= OWNED_SHARE * holders.len() as f64 {
+            owned.extend(
+                holders
+                    .iter()
+                    .filter(|(_, a)| suspect[*a as usize])
+                    .map(|&(key, account)| (account, key)),
+            );
+        }
+    }
+    owned
+}
