@@ -14,7 +14,7 @@ pub mod summaries;
 
 pub use error::EngineError;
 pub use functions::{SketchStats, register_functions};
-pub use input::{EVENTS_TABLE, RegisteredInput, register_events};
+pub use input::{EVENTS_TABLE, RegisteredInput, register_events, register_events_again};
 pub use replay::{ReplayObserver, ReplayOptions, ReplayResult, Rescore, replay};
 pub use scan::{ScanResult, scan};
 pub use summaries::{
