@@ -107,6 +107,11 @@ fn flag(array: &BooleanArray, row: usize) -> Option<bool> {
     array.is_valid(row).then(|| array.value(row))
 }
 
+/// Whether row `row` passes an aggregate's optional `FILTER`.
+fn selected(filter: Option<&BooleanArray>, row: usize) -> bool {
+    filter.is_none_or(|filter| filter.is_valid(row) && filter.value(row))
+}
+
 /// Keeps the allocation of `slot` when overwriting it with `value`.
 fn set_text(slot: &mut Option<String>, value: Option<&str>) {
     match (slot.as_mut(), value) {
