@@ -57,11 +57,16 @@ fn scan_gives_every_account_a_contract_verdict_and_explains_every_flag() {
     let campaigns: serde_json::Value =
         serde_json::from_slice(&fs::read(work.path().join("scan/campaigns.json")).unwrap())
             .unwrap();
-    assert!(campaigns.is_array());
+    let campaigns = campaigns.as_array().unwrap();
+    assert!(!campaigns.is_empty(), "the simulated campaign is detected");
+    for campaign in campaigns {
+        assert_campaign_evidence(campaign);
+    }
+    let summary = fs::read_to_string(work.path().join("scan/summary.md")).unwrap();
+    assert!(summary.starts_with("# hydrascope scan"));
     assert!(
-        fs::read_to_string(work.path().join("scan/summary.md"))
-            .unwrap()
-            .starts_with("# hydrascope scan")
+        summary.contains("Most shared template") && summary.contains("Infrastructure:"),
+        "{summary}"
     );
     assert!(work.path().join("scan/quarantine.jsonl").exists());
 
@@ -76,6 +81,37 @@ fn scan_gives_every_account_a_contract_verdict_and_explains_every_flag() {
         work.path(),
     );
     assert_success(&evaluation);
+}
+
+/// A campaign of `campaigns.json` names what its accounts share: templates with example
+/// prompts, and the values of every kind of infrastructure the simulator writes, each counted
+/// within the campaign.
+fn assert_campaign_evidence(campaign: &serde_json::Value) {
+    let members = campaign["accounts"].as_array().unwrap().len() as u64;
+    assert!(!campaign["linked_by"].as_array().unwrap().is_empty());
+    let templates = campaign["templates"].as_array().unwrap();
+    assert!(!templates.is_empty(), "{campaign}");
+    let top = &templates[0];
+    assert!((1..=members).contains(&top["accounts"].as_u64().unwrap()));
+    assert!(top["exchanges"].as_u64().unwrap() >= top["accounts"].as_u64().unwrap());
+    let examples = top["examples"].as_array().unwrap();
+    assert!(!examples.is_empty(), "{top}");
+    assert!(examples.iter().all(|e| !e.as_str().unwrap().is_empty()));
+    assert!(campaign["distinct_templates"].as_u64().unwrap() >= templates.len() as u64);
+    for kind in [
+        "ip",
+        "network",
+        "asn",
+        "user_agent",
+        "client_fp",
+        "payment_fp",
+    ] {
+        let values = &campaign["infrastructure"][kind];
+        let top = values["top"].as_array().unwrap();
+        assert!(!top.is_empty(), "{kind}: {values}");
+        assert!(values["distinct"].as_u64().unwrap() >= top.len() as u64);
+        assert!((1..=members).contains(&top[0]["accounts"].as_u64().unwrap()));
+    }
 }
 
 #[test]

@@ -127,10 +127,10 @@ impl AccountSummary {
         self.elicitation[sketch.elicitation as usize] += 1;
         let prompt_hash = match &event.prompt {
             Some(text) => xxh3_64(text.as_bytes()),
-            None => signature_hash(&sketch.minhash),
+            None => sketch.minhash.identity(),
         };
         self.prompts.insert(prompt_hash);
-        self.frames.insert(signature_hash(sketch.frame()));
+        self.frames.insert(sketch.frame_id());
         let (bands, rows) = DEFAULT_BANDS;
         for key in sketch.frame().bands(bands, rows) {
             self.frame_bands.insert(key);
@@ -240,15 +240,6 @@ impl Mergeable for AccountSummary {
             }
         }
     }
-}
-
-/// A stable 64-bit identity of a MinHash signature.
-fn signature_hash(signature: &crate::content::MinHash) -> u64 {
-    let mut bytes = [0u8; 4 * crate::content::minhash::K];
-    for (chunk, slot) in bytes.chunks_exact_mut(4).zip(signature.slots()) {
-        chunk.copy_from_slice(&slot.to_le_bytes());
-    }
-    xxh3_64(&bytes)
 }
 
 fn keep_earliest<T: Ord>(slot: &mut Option<Earliest<T>>, ts: EpochMillis, value: Option<T>) {

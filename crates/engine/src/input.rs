@@ -100,25 +100,41 @@ pub fn register_events(
     input: &Path,
     quarantine_path: &Path,
 ) -> Result<RegisteredInput, EngineError> {
-    let files = source::resolve(input)?;
-    let road = if all_canonical_parquet(&files) {
-        register_canonical(ctx, &files)?;
-        Road::Canonical { files: files.len() }
-    } else {
-        let outcome = Arc::new(Mutex::new(StreamOutcome::default()));
-        let partition = StreamedEvents {
-            schema: canonical_schema(),
-            source: Mutex::new(Some((files, quarantine_path.to_path_buf()))),
-            outcome: Arc::clone(&outcome),
-        };
-        let table = StreamingTable::try_new(canonical_schema(), vec![Arc::new(partition)])?;
-        ctx.register_table(EVENTS_TABLE, Arc::new(table))?;
-        Road::Streamed(outcome)
-    };
+    let road = register(ctx, input, Some(quarantine_path))?;
     Ok(RegisteredInput {
         road,
         quarantine_path: quarantine_path.to_path_buf(),
     })
+}
+
+/// Registers `input` as the [`EVENTS_TABLE`] of `ctx` for a later pass of a run whose first
+/// pass ([`register_events`]) already quarantined, counted and judged its bad records: they
+/// are read and validated the same way, and skipped without being written a second time. A
+/// read that breaks fails the query itself.
+pub fn register_events_again(ctx: &SessionContext, input: &Path) -> Result<(), EngineError> {
+    register(ctx, input, None).map(|_| ())
+}
+
+/// Registers the table; bad records of raw input go to `quarantine_path` when there is one.
+fn register(
+    ctx: &SessionContext,
+    input: &Path,
+    quarantine_path: Option<&Path>,
+) -> Result<Road, EngineError> {
+    let files = source::resolve(input)?;
+    if all_canonical_parquet(&files) {
+        register_canonical(ctx, &files)?;
+        return Ok(Road::Canonical { files: files.len() });
+    }
+    let outcome = Arc::new(Mutex::new(StreamOutcome::default()));
+    let partition = StreamedEvents {
+        schema: canonical_schema(),
+        source: Mutex::new(Some((files, quarantine_path.map(Path::to_path_buf)))),
+        outcome: Arc::clone(&outcome),
+    };
+    let table = StreamingTable::try_new(canonical_schema(), vec![Arc::new(partition)])?;
+    ctx.register_table(EVENTS_TABLE, Arc::new(table))?;
+    Ok(Road::Streamed(outcome))
 }
 
 /// True when every file is uncompressed Parquet whose schema is exactly the canonical one.
@@ -163,8 +179,9 @@ fn register_canonical(ctx: &SessionContext, files: &[InputFile]) -> Result<(), E
 /// quarantines bad ones, and hands canonical batches to the query through a channel.
 struct StreamedEvents {
     schema: SchemaRef,
-    /// Taken by the first (and only) execution: a stream of files can be read once.
-    source: Mutex<Option<(Vec<InputFile>, PathBuf)>>,
+    /// Taken by the first (and only) execution: a stream of files can be read once. The
+    /// quarantine file, when bad records are to be written.
+    source: Mutex<Option<(Vec<InputFile>, Option<PathBuf>)>>,
     outcome: Arc<Mutex<StreamOutcome>>,
 }
 
@@ -185,7 +202,7 @@ impl PartitionStream for StreamedEvents {
         let outcome = Arc::clone(&self.outcome);
         std::thread::spawn(move || {
             let result = match taken {
-                Some((files, quarantine)) => read_into(files, &quarantine, &sender),
+                Some((files, quarantine)) => read_into(files, quarantine.as_deref(), &sender),
                 None => Err("the streamed input can only be read once per scan".to_owned()),
             };
             let mut outcome = outcome.lock().expect("not poisoned");
@@ -208,18 +225,23 @@ impl PartitionStream for StreamedEvents {
 type BatchSender =
     tokio::sync::mpsc::Sender<Result<datafusion::arrow::array::RecordBatch, DataFusionError>>;
 
-/// Reads every record, quarantining the bad ones, and sends the batches; returns the counts.
+/// Reads every record, quarantining the bad ones (when there is a quarantine file), and sends
+/// the batches; returns the counts.
 fn read_into(
     files: Vec<InputFile>,
-    quarantine: &Path,
+    quarantine: Option<&Path>,
     sender: &BatchSender,
 ) -> Result<ReadStats, String> {
-    let mut writer = QuarantineWriter::create(quarantine).map_err(|e| e.to_string())?;
-    let mut batches =
-        EventStream::from_files(files).batches(STREAM_BATCH_ROWS, |record| match &record.outcome {
-            Ok(_) => Ok(()),
-            Err(bad) => writer.write(&record.source, record.line, bad),
-        });
+    let mut writer = quarantine
+        .map(QuarantineWriter::create)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let mut batches = EventStream::from_files(files).batches(STREAM_BATCH_ROWS, |record| {
+        match (&record.outcome, writer.as_mut()) {
+            (Err(bad), Some(writer)) => writer.write(&record.source, record.line, bad),
+            _ => Ok(()),
+        }
+    });
     for batch in batches.by_ref() {
         let batch = batch.map_err(|e| e.to_string())?;
         if sender.blocking_send(Ok(batch)).is_err() {
@@ -229,7 +251,9 @@ fn read_into(
     }
     let stats = batches.stream().stats().clone();
     drop(batches);
-    writer.finish().map_err(|e| e.to_string())?;
+    if let Some(writer) = writer {
+        writer.finish().map_err(|e| e.to_string())?;
+    }
     Ok(stats)
 }
 

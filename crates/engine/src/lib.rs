@@ -6,6 +6,7 @@
 //! `hydrascope-core`; this crate only adapts it to Arrow arrays and DataFusion plans.
 
 pub mod error;
+pub mod evidence;
 pub mod functions;
 pub mod input;
 pub mod replay;
@@ -13,8 +14,11 @@ pub mod scan;
 pub mod summaries;
 
 pub use error::EngineError;
+pub use evidence::{
+    CampaignEvidence, SharedTemplate, SharedValue, SharedValues, campaign_evidence,
+};
 pub use functions::{SketchStats, register_functions};
-pub use input::{EVENTS_TABLE, RegisteredInput, register_events};
+pub use input::{EVENTS_TABLE, RegisteredInput, register_events, register_events_again};
 pub use replay::{ReplayObserver, ReplayOptions, ReplayResult, Rescore, replay};
 pub use scan::{ScanResult, scan};
 pub use summaries::{

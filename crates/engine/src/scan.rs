@@ -34,9 +34,7 @@ pub async fn scan(
     bad_input: &BadInputPolicy,
     policy: &Policy,
 ) -> Result<ScanResult, EngineError> {
-    let config = SessionConfig::new()
-        .with_target_partitions(std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let ctx = SessionContext::new_with_config(config);
+    let ctx = SessionContext::new_with_config(session_config());
     let sketches = register_functions(&ctx);
     let registered = register_events(&ctx, input, quarantine)?;
     let summaries = account_summaries(&ctx).await?;
@@ -49,4 +47,10 @@ pub async fn scan(
         canonical: registered.is_canonical(),
         malformed_sketches: sketches.malformed(),
     })
+}
+
+/// The configuration of a scan's sessions: the input read in parallel on every core.
+pub(crate) fn session_config() -> SessionConfig {
+    SessionConfig::new()
+        .with_target_partitions(std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

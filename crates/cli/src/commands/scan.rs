@@ -1,6 +1,6 @@
 //! `hydrascope scan`: find, group and explain distillation campaigns in a body of traffic.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,9 +10,11 @@ use clap::Args;
 use hydrascope_core::AccountSummary;
 use hydrascope_core::content::Capability;
 use hydrascope_core::detect::{AccountOutcome, Detection};
+use hydrascope_core::keys::KeyKind;
 use hydrascope_core::score::Evidence;
 use hydrascope_core::signup::SignupBurst;
-use hydrascope_engine::ScanResult;
+use hydrascope_engine::functions::evidence::infrastructure;
+use hydrascope_engine::{CampaignEvidence, ScanResult, SharedTemplate};
 use hydrascope_events::time::utc_day;
 use hydrascope_events::{SignalValue, Verdict};
 use hydrascope_io::write::{EventSink, JsonlWriter};
@@ -51,7 +53,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     let result = result?;
     let verdicts = verdicts(&result.summaries, &result.detection);
     write_jsonl(&args.out.join("verdicts.jsonl"), &verdicts)?;
-    let campaigns = campaigns(&result);
+    let mut campaigns = campaigns(&result);
+    attach_evidence(&runtime, &args.input, &mut campaigns)?;
     fs::write(
         args.out.join("campaigns.json"),
         serde_json::to_vec_pretty(&campaigns)?,
@@ -181,6 +184,11 @@ pub(crate) fn write_jsonl<T: Serialize>(
     Ok(())
 }
 
+/// Template frames, and values per kind of infrastructure, that `campaigns.json` lists per
+/// campaign: enough to see what a campaign's accounts share without listing a rotating
+/// proxy's every address.
+const TOP_VALUES: usize = 10;
+
 /// One detected campaign, as `campaigns.json` lists it.
 #[derive(Debug, Serialize)]
 struct CampaignReport {
@@ -193,6 +201,10 @@ struct CampaignReport {
     capability_mix: Vec<(String, f64)>,
     /// Kinds of evidence that link the accounts, with the number of links each gave.
     linked_by: Vec<(String, u64)>,
+    /// The values behind the links: shared templates with example prompts, and
+    /// infrastructure (`templates`, `distinct_templates`, `infrastructure`).
+    #[serde(flatten)]
+    evidence: CampaignEvidence,
     /// When the group's accounts were opened in one burst: the window and how many.
     signup_burst: Option<SignupWindow>,
     /// Exchanges per UTC day.
@@ -297,10 +309,40 @@ fn campaign_report(
             .filter(|k| k.edges > 0)
             .map(|k| (k.kind.name().to_owned(), k.edges))
             .collect(),
+        evidence: CampaignEvidence::default(),
         signup_burst: burst.map(SignupWindow::from),
         timeline,
         mean_score: members.iter().map(|(_, _, o)| o.score).sum::<f64>() / members.len() as f64,
     }
+}
+
+/// Adds to each campaign the values behind its evidence, read from `input` once more.
+fn attach_evidence(
+    runtime: &tokio::runtime::Runtime,
+    input: &Path,
+    campaigns: &mut [CampaignReport],
+) -> anyhow::Result<()> {
+    let bar = progress::spinner("reading the campaigns' evidence");
+    let evidence = runtime.block_on(hydrascope_engine::campaign_evidence(
+        input,
+        &membership(campaigns),
+        TOP_VALUES,
+    ));
+    bar.finish_and_clear();
+    let mut evidence = evidence
+        .with_context(|| format!("reading the campaigns' evidence in {}", input.display()))?;
+    for campaign in campaigns {
+        campaign.evidence = evidence.remove(&campaign.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Every campaign account with its campaign's id: whose evidence to read.
+fn membership(campaigns: &[CampaignReport]) -> HashMap<String, String> {
+    campaigns
+        .iter()
+        .flat_map(|c| c.accounts.iter().map(|a| (a.clone(), c.id.clone())))
+        .collect()
 }
 
 /// The campaigns in the words of the public reports.
@@ -356,6 +398,74 @@ fn summary_markdown(campaigns: &[CampaignReport], result: &ScanResult) -> String
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        if let Some(template) = campaign.evidence.templates.first() {
+            let _ = writeln!(text, "  - {}", template_sentence(template));
+        }
+        if let Some(infrastructure) = infrastructure_sentence(&campaign.evidence) {
+            let _ = writeln!(text, "  - {infrastructure}");
+        }
     }
     text
+}
+
+/// The campaign's most shared template and its first example, on one line.
+fn template_sentence(template: &SharedTemplate) -> String {
+    let example = template
+        .examples
+        .first()
+        .map(|e| {
+            let one_line = e.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("; for example: \"{one_line}\"")
+        })
+        .unwrap_or_default();
+    format!(
+        "Most shared template (frame {}): {}, {}{example}",
+        template.frame,
+        counted(template.accounts, ("account", "accounts")),
+        counted(template.exchanges, ("exchange", "exchanges"))
+    )
+}
+
+/// The campaign's infrastructure in words: per kind, how many distinct values and the one
+/// the most accounts used.
+fn infrastructure_sentence(evidence: &CampaignEvidence) -> Option<String> {
+    let parts: Vec<String> = infrastructure()
+        .filter_map(|kind| {
+            let values = evidence.infrastructure.get(kind.name())?;
+            let top = values.top.first()?;
+            let value = match kind {
+                KeyKind::Asn => format!("AS{}", top.value),
+                _ => format!("`{}`", top.value),
+            };
+            let which = if values.distinct == 1 {
+                ""
+            } else {
+                "most used "
+            };
+            Some(format!(
+                "{} ({which}{value}, by {})",
+                counted(values.distinct, infrastructure_words(kind)),
+                counted(top.accounts, ("account", "accounts"))
+            ))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("Infrastructure: {}.", parts.join(", ")))
+}
+
+/// `count` and the word for that many, from its singular and plural.
+fn counted(count: u64, (one, many): (&str, &str)) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// A kind of infrastructure in words, singular and plural.
+fn infrastructure_words(kind: KeyKind) -> (&'static str, &'static str) {
+    match kind {
+        KeyKind::Ip => ("address", "addresses"),
+        KeyKind::Network => ("network", "networks"),
+        KeyKind::Asn => ("autonomous system", "autonomous systems"),
+        KeyKind::UserAgent => ("user agent", "user agents"),
+        KeyKind::ClientFp => ("client fingerprint", "client fingerprints"),
+        KeyKind::PaymentFp => ("payment instrument", "payment instruments"),
+        other => (other.name(), other.name()),
+    }
 }

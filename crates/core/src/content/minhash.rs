@@ -67,7 +67,7 @@
 //! (12, 5) suits a stricter threshold (~0.6–0.7) with fewer candidates.
 
 use xxhash_rust::const_xxh3;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_64_with_seed};
 
 use super::skeleton::{is_cjk, skeleton};
 
@@ -133,6 +133,17 @@ impl MinHash {
     /// The slots.
     pub fn slots(&self) -> &[u32; K] {
         &self.slots
+    }
+
+    /// A stable 64-bit identity of the signature (xxh3 of its slots, little-endian): equal
+    /// signatures, and only those in practice, have equal identities, so summaries can count
+    /// distinct prompts and frames without keeping 64 slots for each.
+    pub fn identity(&self) -> u64 {
+        let mut bytes = [0u8; 4 * K];
+        for (chunk, slot) in bytes.chunks_exact_mut(4).zip(&self.slots) {
+            chunk.copy_from_slice(&slot.to_le_bytes());
+        }
+        xxh3_64(&bytes)
     }
 
     /// Whether this is the signature of a text without tokens.

@@ -133,6 +133,13 @@ impl PromptSketch {
         self.frame_minhash.as_ref().unwrap_or(&self.minhash)
     }
 
+    /// The identity of the template frame ([`MinHash::identity`] of [`PromptSketch::frame`]):
+    /// what account summaries count as distinct frames, and what campaign evidence names a
+    /// shared template by.
+    pub fn frame_id(&self) -> u64 {
+        self.frame().identity()
+    }
+
     /// The `prompt_sketch` string (see the module documentation for the format).
     pub fn encode(&self) -> String {
         let mut bytes = Vec::with_capacity(HEADER_BYTES + 2 * SIGNATURE_BYTES);

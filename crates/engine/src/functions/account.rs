@@ -43,7 +43,9 @@ use hydrascope_core::content::PromptSketch;
 use hydrascope_core::{AccountSummary, Mergeable};
 use hydrascope_events::{Event, Thinking, Tools};
 
-use super::{booleans, canonical_types, flag, primitives, set_text, strings, text, value};
+use super::{
+    booleans, canonical_types, flag, primitives, selected, set_text, strings, text, value,
+};
 
 /// The function's name in plans.
 pub const NAME: &str = "hs_account_summary";
@@ -417,10 +419,6 @@ impl GroupsAccumulator for SummaryGroups {
 #[cfg(test)]
 pub(super) fn groups_accumulator() -> Box<dyn GroupsAccumulator> {
     Box::new(SummaryGroups::default())
-}
-
-fn selected(filter: Option<&BooleanArray>, row: usize) -> bool {
-    filter.is_none_or(|filter| filter.is_valid(row) && filter.value(row))
 }
 
 fn states_of(states: &[ArrayRef]) -> Result<&datafusion::arrow::array::BinaryArray> {

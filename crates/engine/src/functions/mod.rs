@@ -9,7 +9,11 @@
 //!
 //! - [`hs_prompt_sketch`](sketch::PromptSketchUdf): the encoded [`PromptSketch`] of an event,
 //!   computed from its prompt or passed through from the edge's `prompt_sketch`;
-//! - [`hs_account_summary`](account::AccountSummaryUdaf): the summary of an account's events.
+//! - [`hs_account_summary`](account::AccountSummaryUdaf): the summary of an account's events;
+//! - [`hs_event_evidence`](evidence::EventEvidenceUdf): the template frame and infrastructure
+//!   values of an event, which a campaign's evidence counts;
+//! - [`hs_smallest_texts`](examples::SmallestTextsUdaf): a few example texts per group, chosen
+//!   whatever the partitioning.
 //!
 //! Functions are called by name, so a plan built on one session runs on any session that
 //! [`register_functions`] was called on (the Ballista executors included).
@@ -26,9 +30,13 @@ use datafusion::prelude::SessionContext;
 use hydrascope_io::canonical_schema;
 
 pub mod account;
+pub mod evidence;
+pub mod examples;
 pub mod sketch;
 
 pub use account::{AccountSummaryUdaf, decode_summary, encode_summary};
+pub use evidence::EventEvidenceUdf;
+pub use examples::SmallestTextsUdaf;
 pub use sketch::{PromptSketchUdf, SketchStats};
 
 /// Registers the engine's functions on a session; the returned handle counts the malformed
@@ -38,6 +46,8 @@ pub fn register_functions(ctx: &SessionContext) -> SketchStats {
     let stats = sketch.stats();
     ctx.register_udf(ScalarUDF::new_from_impl(sketch));
     ctx.register_udaf(AggregateUDF::new_from_impl(AccountSummaryUdaf::new()));
+    ctx.register_udf(ScalarUDF::new_from_impl(EventEvidenceUdf::new()));
+    ctx.register_udaf(AggregateUDF::new_from_impl(SmallestTextsUdaf::new()));
     stats
 }
 
@@ -105,6 +115,11 @@ fn value<T: ArrowPrimitiveType>(array: &PrimitiveArray<T>, row: usize) -> Option
 /// The value of a nullable boolean cell.
 fn flag(array: &BooleanArray, row: usize) -> Option<bool> {
     array.is_valid(row).then(|| array.value(row))
+}
+
+/// Whether row `row` passes an aggregate's optional `FILTER`.
+fn selected(filter: Option<&BooleanArray>, row: usize) -> bool {
+    filter.is_none_or(|filter| filter.is_valid(row) && filter.value(row))
 }
 
 /// Keeps the allocation of `slot` when overwriting it with `value`.

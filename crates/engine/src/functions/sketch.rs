@@ -19,7 +19,9 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use datafusion::arrow::array::{ArrayRef, StringBuilder};
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, PrimitiveArray, StringArray, StringBuilder,
+};
 use datafusion::arrow::datatypes::{DataType, UInt32Type};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
@@ -126,25 +128,54 @@ impl ScalarUDFImpl for PromptSketchUdf {
     }
 }
 
+/// The [`COLUMNS`] of one batch, typed: what decides each row's [`EventSketch`]. Any function
+/// that reads an event's content takes these columns first, in this order.
+pub(super) struct ContentColumns<'a> {
+    prompt: &'a StringArray,
+    system_prompt: &'a StringArray,
+    tools: &'a PrimitiveArray<UInt32Type>,
+    thinking: &'a BooleanArray,
+    carried: &'a StringArray,
+}
+
+impl<'a> ContentColumns<'a> {
+    /// The first [`COLUMNS`]`.len()` arguments of a call.
+    pub(super) fn new(args: &'a [ArrayRef]) -> Result<Self> {
+        Ok(ContentColumns {
+            prompt: strings(args, 0, COLUMNS[0])?,
+            system_prompt: strings(args, 1, COLUMNS[1])?,
+            tools: primitives::<UInt32Type>(args, 2, COLUMNS[2])?,
+            thinking: booleans(args, 3, COLUMNS[3])?,
+            carried: strings(args, 4, COLUMNS[4])?,
+        })
+    }
+
+    /// The prompt text of a row, if it has one.
+    pub(super) fn prompt(&self, row: usize) -> Option<&'a str> {
+        text(self.prompt, row)
+    }
+
+    /// The content of a row, decided by the core's [`EventSketch::of`].
+    pub(super) fn sketch(&self, row: usize) -> EventSketch<'a> {
+        let request = self.prompt(row).map(|prompt| PromptRequest {
+            prompt,
+            system_prompt: text(self.system_prompt, row),
+            tool_count: value(self.tools, row).unwrap_or(0) as usize,
+            thinking: flag(self.thinking, row).unwrap_or(false),
+        });
+        EventSketch::of(request, text(self.carried, row))
+    }
+}
+
 impl PromptSketchUdf {
     pub(super) fn sketch_arrays(&self, args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
-        let prompt = strings(args, 0, COLUMNS[0])?;
-        let system_prompt = strings(args, 1, COLUMNS[1])?;
-        let tools = primitives::<UInt32Type>(args, 2, COLUMNS[2])?;
-        let thinking = booleans(args, 3, COLUMNS[3])?;
-        let carried = strings(args, 4, COLUMNS[4])?;
+        let content = ContentColumns::new(args)?;
         // An encoded sketch is 350 or 691 characters; most prompts have no frame signature.
         let mut out = StringBuilder::with_capacity(rows, rows * 400);
         let mut malformed = 0u64;
         let mut first_error = None;
         for row in 0..rows {
-            let request = text(prompt, row).map(|prompt| PromptRequest {
-                prompt,
-                system_prompt: text(system_prompt, row),
-                tool_count: value(tools, row).unwrap_or(0) as usize,
-                thinking: flag(thinking, row).unwrap_or(false),
-            });
-            match EventSketch::of(request, text(carried, row)) {
+            match content.sketch(row) {
                 EventSketch::Computed(sketch) => out.append_value(sketch.encode()),
                 EventSketch::Carried { encoded, .. } => out.append_value(encoded),
                 EventSketch::Malformed(error) => {

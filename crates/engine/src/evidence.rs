@@ -1,0 +1,313 @@
+//! `campaign_evidence`: what a detected campaign's accounts share, in values an analyst can
+//! read.
+//!
+//! Detection works on account summaries, which keep only hashes of the values accounts share
+//! (they must stay small and mergeable). Once detection has named the campaigns, one more
+//! pass over the same input reads the values behind the hashes, for the campaigns' accounts
+//! only: the template frames most of a campaign's accounts fill, with example prompts, and the
+//! addresses, networks, autonomous systems, user agents and client and payment fingerprints
+//! they use, each with how many of the campaign's accounts and exchanges it covers.
+//!
+//! ```text
+//! events ─► WHERE account_id IN (members) ─► JOIN members (campaign)
+//!        ─► UNNEST hs_event_evidence(…)                 one row per event and value
+//!        ─► GROUP BY campaign, kind, value, account_id  exchanges, min(example)
+//!        ─► GROUP BY campaign, kind, value              accounts, exchanges,
+//!                                                       hs_smallest_texts(example)
+//!        ─► row_number() by accounts, per kind, ≤ top   and count(*) of the kind's values
+//! ```
+//!
+//! Grouping by account before grouping by value counts distinct accounts with the engine's
+//! ordinary (fast) aggregates, and keeps one example per account and value (its smallest
+//! prompt), so that a template's examples, the smallest distinct ones of those, come from
+//! different accounts. Every choice is by value (smallest text; ranks tied on accounts and
+//! exchanges by the value itself), so the output does not depend on how the plan was
+//! partitioned or in what order the input arrived.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt64Type};
+use datafusion::common::{JoinType, exec_datafusion_err};
+use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::execution::FunctionRegistry;
+use datafusion::functions::core::expr_fn::get_field;
+use datafusion::functions_aggregate::count::count_udaf;
+use datafusion::functions_aggregate::expr_fn::{count, min, sum};
+use datafusion::functions_window::expr_fn::row_number;
+use datafusion::logical_expr::ExprFunctionExt;
+use datafusion::logical_expr::expr::WindowFunction;
+use datafusion::prelude::{Expr, SessionContext, col, lit};
+use serde::Serialize;
+
+use crate::error::EngineError;
+use crate::functions::evidence::{self, EXAMPLE, KIND, TEMPLATE, VALUE};
+use crate::functions::examples;
+use crate::input::{EVENTS_TABLE, register_events_again};
+use crate::scan::session_config;
+use crate::summaries::ACCOUNT_ID;
+
+/// What one campaign's accounts share.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CampaignEvidence {
+    /// The template frames that the most of the campaign's accounts used, most accounts first.
+    pub templates: Vec<SharedTemplate>,
+    /// Distinct template frames the campaign's accounts used.
+    pub distinct_templates: u64,
+    /// Per kind of infrastructure ([`KeyKind::name`](hydrascope_core::keys::KeyKind::name)):
+    /// the values that the most of the campaign's accounts used. Kinds that its traffic never
+    /// carried are absent.
+    pub infrastructure: BTreeMap<&'static str, SharedValues>,
+}
+
+/// One template frame and how the campaign used it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedTemplate {
+    /// The frame's identity, as account summaries count it, in hex.
+    pub frame: String,
+    /// The campaign's accounts that used it.
+    pub accounts: u64,
+    pub exchanges: u64,
+    /// Distinct prompts filling it, each from another account, at most
+    /// [`EXAMPLES`](crate::functions::examples::EXAMPLES): the smallest of the accounts'
+    /// smallest, cut to [`EXAMPLE_CHARS`](crate::functions::evidence::EXAMPLE_CHARS).
+    pub examples: Vec<String>,
+}
+
+/// The most used values of one kind of infrastructure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SharedValues {
+    /// Distinct values the campaign's accounts used.
+    pub distinct: u64,
+    /// The values used by the most accounts, then the most exchanges.
+    pub top: Vec<SharedValue>,
+}
+
+/// One value and how the campaign used it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SharedValue {
+    pub value: String,
+    pub accounts: u64,
+    pub exchanges: u64,
+}
+
+/// The evidence of every campaign of `members` (account id → campaign id), from `input` (the
+/// one the detection read, whose bad records it already quarantined): per campaign, the `top`
+/// template frames and the `top` values of each kind of infrastructure. Campaigns without
+/// events are absent.
+pub async fn campaign_evidence(
+    input: &Path,
+    members: &HashMap<String, String>,
+    top: usize,
+) -> Result<BTreeMap<String, CampaignEvidence>, EngineError> {
+    if members.is_empty() || top == 0 {
+        return Ok(BTreeMap::new());
+    }
+    let started = Instant::now();
+    let mut config = session_config();
+    // Rows of non-members are dropped while the Parquet scan decodes, before their prompts.
+    config.options_mut().execution.parquet.pushdown_filters = true;
+    let ctx = SessionContext::new_with_config(config);
+    crate::register_functions(&ctx);
+    register_events_again(&ctx, input)?;
+    let batches = evidence_frame(&ctx, members, top).await?.collect().await?;
+    let mut campaigns = BTreeMap::new();
+    for batch in &batches {
+        read_rows(batch, &mut campaigns)?;
+    }
+    tracing::info!(
+        campaigns = campaigns.len(),
+        accounts = members.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "campaign evidence pass"
+    );
+    Ok(campaigns)
+}
+
+/// Column names of the plan.
+const CAMPAIGN: &str = "campaign";
+const MEMBER: &str = "member";
+const EVIDENCE: &str = "evidence";
+const EXCHANGES: &str = "exchanges";
+const EXAMPLES: &str = "examples";
+const ACCOUNTS: &str = "accounts";
+const RANK: &str = "rank";
+const DISTINCT: &str = "distinct_values";
+
+/// The plan: one row per campaign, kind and value among the `top` of its kind, with its
+/// accounts, exchanges, the kind's distinct values and (templates) examples, sorted by
+/// campaign, kind and rank.
+async fn evidence_frame(
+    ctx: &SessionContext,
+    members: &HashMap<String, String>,
+    top: usize,
+) -> Result<DataFrame, EngineError> {
+    let uses = value_uses(ctx, members).await?;
+    let per_account = uses.aggregate(
+        vec![col(CAMPAIGN), col(KIND), col(VALUE), col(ACCOUNT_ID)],
+        vec![
+            count(lit(1)).alias(EXCHANGES),
+            min(col(EXAMPLE)).alias(EXAMPLE),
+        ],
+    )?;
+    let examples = ctx.udaf(examples::NAME)?.call(vec![col(EXAMPLE)]);
+    let per_value = vec![
+        count(lit(1)).alias(ACCOUNTS),
+        sum(col(EXCHANGES)).alias(EXCHANGES),
+        examples.alias(EXAMPLES),
+    ];
+    let partition = vec![col(CAMPAIGN), col(KIND)];
+    Ok(per_account
+        .aggregate(vec![col(CAMPAIGN), col(KIND), col(VALUE)], per_value)?
+        // One window per sort order: DataFusion plans a window node for each.
+        .window(vec![
+            Expr::from(WindowFunction::new(count_udaf(), vec![lit(1)]))
+                .partition_by(partition.clone())
+                .build()?
+                .alias(DISTINCT),
+        ])?
+        .window(vec![
+            row_number()
+                .partition_by(partition)
+                .order_by(vec![
+                    col(ACCOUNTS).sort(false, false),
+                    col(EXCHANGES).sort(false, false),
+                    col(VALUE).sort(true, false),
+                ])
+                .build()?
+                .alias(RANK),
+        ])?
+        .filter(col(RANK).lt_eq(lit(top as u64)))?
+        .sort(vec![
+            col(CAMPAIGN).sort(true, false),
+            col(KIND).sort(true, false),
+            col(RANK).sort(true, false),
+        ])?)
+}
+
+/// One row per member event and value it carries: campaign, account, kind, value and
+/// (templates) the prompt. The filter on account ids comes first, so that a Parquet scan
+/// skips what it can and nothing else of non-members is decoded or analysed.
+async fn value_uses(
+    ctx: &SessionContext,
+    members: &HashMap<String, String>,
+) -> Result<DataFrame, EngineError> {
+    let mut ids: Vec<&String> = members.keys().collect();
+    ids.sort();
+    let member_ids = ids.iter().map(|id| lit(id.as_str())).collect();
+    let campaigns = ctx.read_batch(membership_batch(members)?)?;
+    let evidence_args = evidence::columns().into_iter().map(col).collect();
+    let evidence = ctx.udf(evidence::NAME)?.call(evidence_args);
+    let entry = |field: &str| get_field(col(EVIDENCE), field).alias(field);
+    Ok(ctx
+        .table(EVENTS_TABLE)
+        .await?
+        .filter(col(ACCOUNT_ID).in_list(member_ids, false))?
+        .join(campaigns, JoinType::Inner, &[ACCOUNT_ID], &[MEMBER], None)?
+        .select(vec![
+            col(CAMPAIGN),
+            col(ACCOUNT_ID),
+            evidence.alias(EVIDENCE),
+        ])?
+        .unnest_columns(&[EVIDENCE])?
+        .select(vec![
+            col(CAMPAIGN),
+            col(ACCOUNT_ID),
+            entry(KIND),
+            entry(VALUE),
+            entry(EXAMPLE),
+        ])?)
+}
+
+/// `members` as a table: member account id, campaign id.
+fn membership_batch(members: &HashMap<String, String>) -> Result<RecordBatch, DataFusionError> {
+    let mut pairs: Vec<(&String, &String)> = members.iter().collect();
+    pairs.sort();
+    let schema = Schema::new(vec![
+        Field::new(MEMBER, DataType::Utf8, false),
+        Field::new(CAMPAIGN, DataType::Utf8, false),
+    ]);
+    let accounts: StringArray = pairs.iter().map(|(a, _)| Some(a.as_str())).collect();
+    let campaigns: StringArray = pairs.iter().map(|(_, c)| Some(c.as_str())).collect();
+    Ok(RecordBatch::try_new(
+        Arc::new(schema),
+        vec![Arc::new(accounts), Arc::new(campaigns)],
+    )?)
+}
+
+/// Adds the plan's rows (in rank order) to the campaigns' evidence.
+fn read_rows(
+    batch: &RecordBatch,
+    campaigns: &mut BTreeMap<String, CampaignEvidence>,
+) -> Result<(), EngineError> {
+    let campaign = strings(batch, CAMPAIGN)?;
+    let kind = strings(batch, KIND)?;
+    let value = strings(batch, VALUE)?;
+    let accounts = counts(batch, ACCOUNTS)?;
+    let exchanges = counts(batch, EXCHANGES)?;
+    let distinct = counts(batch, DISTINCT)?;
+    let examples = column(batch, EXAMPLES)?
+        .as_list_opt::<i32>()
+        .ok_or_else(|| exec_datafusion_err!("the examples are not a list"))?;
+    for row in 0..batch.num_rows() {
+        let evidence = campaigns.entry(campaign.value(row).to_owned()).or_default();
+        let (accounts, exchanges) = (count_at(&accounts, row), count_at(&exchanges, row));
+        let value = value.value(row).to_owned();
+        let kind = kind.value(row);
+        if kind == TEMPLATE {
+            evidence.distinct_templates = count_at(&distinct, row);
+            evidence.templates.push(SharedTemplate {
+                frame: value,
+                accounts,
+                exchanges,
+                examples: examples
+                    .value(row)
+                    .as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect(),
+            });
+            continue;
+        }
+        let kind = evidence::infrastructure()
+            .map(|k| k.name())
+            .find(|name| *name == kind)
+            .ok_or_else(|| exec_datafusion_err!("evidence of an unknown kind {kind}"))?;
+        let values = evidence.infrastructure.entry(kind).or_default();
+        values.distinct = count_at(&distinct, row);
+        values.top.push(SharedValue {
+            value,
+            accounts,
+            exchanges,
+        });
+    }
+    Ok(())
+}
+
+fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, DataFusionError> {
+    batch
+        .column_by_name(name)
+        .ok_or_else(|| exec_datafusion_err!("the evidence plan has no column {name}"))
+}
+
+/// A string column, whatever string type the plan gave it.
+fn strings(batch: &RecordBatch, name: &str) -> Result<StringArray, DataFusionError> {
+    Ok(cast(column(batch, name)?, &DataType::Utf8)?
+        .as_string::<i32>()
+        .clone())
+}
+
+/// A count column as unsigned integers, whatever integer type the plan gave it.
+fn counts(batch: &RecordBatch, name: &str) -> Result<ArrayRef, DataFusionError> {
+    Ok(cast(column(batch, name)?, &DataType::UInt64)?)
+}
+
+fn count_at(array: &ArrayRef, row: usize) -> u64 {
+    array.as_primitive::<UInt64Type>().value(row)
+}

@@ -1,0 +1,251 @@
+//! `hs_event_evidence(prompt, system_prompt, tools, thinking, prompt_sketch, ip, asn,
+//! user_agent, client_fp, payment_fp) -> List<Struct<kind, value, example>>`: the values of one
+//! event that a campaign's evidence names.
+//!
+//! Account summaries keep only hashes of what accounts share (so that they stay small and
+//! mergeable); an analyst reading a campaign needs the values themselves: which template its
+//! accounts fill, with real prompts, and which addresses, networks, autonomous systems,
+//! clients and payment instruments they use. This function lists them for one event, one
+//! entry per kind present, so that a plan can unnest the list and count accounts per value
+//! with ordinary grouping:
+//!
+//! - `template`: the identity of the prompt's template frame as 16 hex digits, the same
+//!   [`PromptSketch::frame_id`] that summaries count as `frames` (so computed from the prompt
+//!   or the carried sketch by the same [`EventSketch`] decision), with the prompt as `example`
+//!   (cut to [`EXAMPLE_CHARS`] characters; none when the event carried only a sketch);
+//! - one entry per infrastructure kind, named as [`KeyKind::name`]: the address as the
+//!   contract normalised it, its network as [`network_of`] derives the link key's, the AS
+//!   number, the user agent, the client and payment fingerprints (already hashes in the
+//!   contract).
+//!
+//! A carried sketch that does not decode gives no template: the first pass over the input
+//! counted and reported it.
+//!
+//! [`PromptSketch::frame_id`]: hydrascope_core::content::PromptSketch::frame_id
+//! [`EventSketch`]: hydrascope_core::content::EventSketch
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayBuilder, ArrayRef, ListArray, StringBuilder, StructArray};
+use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, Fields, UInt32Type};
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+use hydrascope_core::keys::{KeyKind, network_of};
+
+use super::sketch::{self, ContentColumns};
+use super::{canonical_types, primitives, strings, text, value};
+
+/// The function's name in plans.
+pub const NAME: &str = "hs_event_evidence";
+
+/// The event columns the function reads after the content columns of
+/// [`hs_prompt_sketch`](super::sketch::COLUMNS), in argument order.
+pub const INFRASTRUCTURE_COLUMNS: [&str; 5] =
+    ["ip", "asn", "user_agent", "client_fp", "payment_fp"];
+
+/// The kinds of infrastructure the function lists, in output order: every kind of link key
+/// but the system prompt (content), the organisation (declared) and the sign-up day (not an
+/// event field).
+pub fn infrastructure() -> impl Iterator<Item = KeyKind> {
+    KeyKind::ALL.into_iter().filter(|kind| {
+        !matches!(
+            kind,
+            KeyKind::SystemPrompt | KeyKind::Org | KeyKind::SignupDay
+        )
+    })
+}
+
+/// The kind of a template-frame entry.
+pub const TEMPLATE: &str = "template";
+
+/// Field names of a list entry.
+pub const KIND: &str = "kind";
+pub const VALUE: &str = "value";
+pub const EXAMPLE: &str = "example";
+
+/// Characters of a prompt kept as an example: enough to show a template's frame and its task,
+/// short enough that a campaign's examples stay readable.
+pub const EXAMPLE_CHARS: usize = 400;
+
+/// Every argument, in order.
+pub fn columns() -> Vec<&'static str> {
+    sketch::COLUMNS
+        .into_iter()
+        .chain(INFRASTRUCTURE_COLUMNS)
+        .collect()
+}
+
+fn entry_fields() -> Fields {
+    Fields::from(vec![
+        Field::new(KIND, DataType::Utf8, false),
+        Field::new(VALUE, DataType::Utf8, false),
+        Field::new(EXAMPLE, DataType::Utf8, true),
+    ])
+}
+
+fn item_field() -> Arc<Field> {
+    Arc::new(Field::new_list_field(
+        DataType::Struct(entry_fields()),
+        false,
+    ))
+}
+
+/// The scalar function `hs_event_evidence`.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct EventEvidenceUdf {
+    signature: Signature,
+}
+
+impl EventEvidenceUdf {
+    pub fn new() -> Self {
+        EventEvidenceUdf {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+impl Default for EventEvidenceUdf {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ScalarUDFImpl for EventEvidenceUdf {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        canonical_types(NAME, &columns(), arg_types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::List(item_field()))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        Ok(ColumnarValue::Array(evidence_lists(
+            &arrays,
+            args.number_rows,
+        )?))
+    }
+}
+
+/// The entries of every row, as one list per row.
+pub(super) fn evidence_lists(args: &[ArrayRef], rows: usize) -> Result<ArrayRef> {
+    let content = ContentColumns::new(args)?;
+    let at = sketch::COLUMNS.len();
+    let [ip, asn, user_agent, client_fp, payment_fp] = INFRASTRUCTURE_COLUMNS;
+    let ip = strings(args, at, ip)?;
+    let asn = primitives::<UInt32Type>(args, at + 1, asn)?;
+    let labels = [
+        (KeyKind::UserAgent, strings(args, at + 2, user_agent)?),
+        (KeyKind::ClientFp, strings(args, at + 3, client_fp)?),
+        (KeyKind::PaymentFp, strings(args, at + 4, payment_fp)?),
+    ];
+    let mut entries = Entries::with_capacity(rows);
+    for row in 0..rows {
+        if let Some(sketch) = content.sketch(row).sketch() {
+            let example = content.prompt(row).map(cut_example);
+            entries.push(TEMPLATE, &format!("{:016x}", sketch.frame_id()), example);
+        }
+        if let Some(address) = text(ip, row).and_then(|ip| ip.parse::<IpAddr>().ok()) {
+            entries.push(KeyKind::Ip.name(), &address.to_string(), None);
+            entries.push(KeyKind::Network.name(), &network_of(address), None);
+        }
+        if let Some(asn) = value(asn, row) {
+            entries.push(KeyKind::Asn.name(), &asn.to_string(), None);
+        }
+        for (kind, column) in &labels {
+            if let Some(label) = text(column, row) {
+                entries.push(kind.name(), label, None);
+            }
+        }
+        entries.end_row();
+    }
+    Ok(entries.finish())
+}
+
+/// The first [`EXAMPLE_CHARS`] characters of a prompt, with an ellipsis when it was longer.
+pub fn cut_example(prompt: &str) -> String {
+    match prompt.char_indices().nth(EXAMPLE_CHARS) {
+        Some((end, _)) => format!("{}…", &prompt[..end]),
+        None => prompt.to_owned(),
+    }
+}
+
+/// The list column being built: the entries' fields, and where each row's entries end.
+struct Entries {
+    kinds: StringBuilder,
+    values: StringBuilder,
+    examples: StringBuilder,
+    offsets: Vec<i32>,
+}
+
+impl Entries {
+    fn with_capacity(rows: usize) -> Self {
+        // About seven entries per event when the traffic carries every field.
+        let entries = rows * 7;
+        let mut offsets = Vec::with_capacity(rows + 1);
+        offsets.push(0);
+        Entries {
+            kinds: StringBuilder::with_capacity(entries, entries * 8),
+            values: StringBuilder::with_capacity(entries, entries * 24),
+            examples: StringBuilder::with_capacity(entries, rows * 256),
+            offsets,
+        }
+    }
+
+    fn push(&mut self, kind: &str, value: &str, example: Option<String>) {
+        self.kinds.append_value(kind);
+        self.values.append_value(value);
+        self.examples.append_option(example);
+    }
+
+    fn end_row(&mut self) {
+        let entries = i32::try_from(self.kinds.len()).expect("fewer than 2^31 entries a batch");
+        self.offsets.push(entries);
+    }
+
+    fn finish(mut self) -> ArrayRef {
+        let entries = StructArray::new(
+            entry_fields(),
+            vec![
+                Arc::new(self.kinds.finish()),
+                Arc::new(self.values.finish()),
+                Arc::new(self.examples.finish()),
+            ],
+            None,
+        );
+        Arc::new(ListArray::new(
+            item_field(),
+            OffsetBuffer::new(self.offsets.into()),
+            Arc::new(entries),
+            None,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn examples_are_cut_on_a_character_boundary() {
+        let long = "é".repeat(EXAMPLE_CHARS + 5);
+        let cut = cut_example(&long);
+        assert_eq!(cut.chars().count(), EXAMPLE_CHARS + 1);
+        assert!(cut.starts_with("éé") && cut.ends_with('…'));
+        let exact = "a".repeat(EXAMPLE_CHARS);
+        assert_eq!(cut_example(&exact), exact);
+    }
+}
