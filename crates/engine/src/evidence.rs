@@ -131,6 +131,8 @@ pub async fn campaign_evidence(
 
 /// Column names of the plan.
 const CAMPAIGN: &str = "campaign";
+/// The contract's `turn_index` column.
+const TURN_INDEX: &str = "turn_index";
 const MEMBER: &str = "member";
 const EVIDENCE: &str = "evidence";
 const EXCHANGES: &str = "exchanges";
@@ -212,16 +214,26 @@ async fn value_uses(
         .select(vec![
             col(CAMPAIGN),
             col(ACCOUNT_ID),
+            col(TURN_INDEX),
             evidence.alias(EVIDENCE),
         ])?
         .unnest_columns(&[EVIDENCE])?
         .select(vec![
             col(CAMPAIGN),
             col(ACCOUNT_ID),
+            col(TURN_INDEX),
             entry(KIND),
             entry(VALUE),
             entry(EXAMPLE),
-        ])?)
+        ])?
+        // Templates of opening turns only: the turn that states the task is where an
+        // operator's template is; follow-ups ("Continue.") are everyone's.
+        .filter(
+            col(KIND)
+                .not_eq(lit(TEMPLATE))
+                .or(col(TURN_INDEX).is_null())
+                .or(col(TURN_INDEX).eq(lit(0u32))),
+        )?)
 }
 
 /// `members` as a table: member account id, campaign id.
