@@ -107,7 +107,8 @@ pub struct Assessment {
     pub evidence: Vec<Evidence>,
     /// The sum of the counted strengths, capped unless both gates are open.
     pub individual: f64,
-    /// True when a signal that shows harvesting itself ([`Facet::Content`]) is in the tail.
+    /// True when a signal that shows harvesting itself ([`Signal::shows_harvesting`]) is in
+    /// the tail.
     pub has_content_evidence: bool,
     /// True when the account was new when first used (newness in the tail).
     pub has_identity_evidence: bool,
@@ -164,7 +165,7 @@ impl Assessment {
         let content = facet_sum(Facet::Content);
         let has_content_evidence = evidence
             .iter()
-            .any(|e| e.strength > 0.0 && Facet::of(e.signal) == Facet::Content);
+            .any(|e| e.strength > 0.0 && e.signal.shows_harvesting());
         let has_identity_evidence = evidence
             .iter()
             .any(|e| e.strength > 0.0 && Facet::of(e.signal) == Facet::Account);
@@ -372,5 +373,29 @@ mod tests {
         assert!(!assessment.has_content_evidence);
         assert!(assessment.individual <= MAX_EVIDENCE_UNGATED);
         assert!(score(assessment.individual, 0.0) < 0.8);
+    }
+
+    #[test]
+    fn a_new_harness_repeating_a_coding_benchmark_is_not_gated_in() {
+        let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
+        // Fresh, round the clock, all about code — but the same twenty tasks over and over,
+        // without asking for the reasoning.
+        let harness = summary(
+            T0 - DAY,
+            (0..500).map(|i| {
+                let task = i % 20;
+                let prompt = format!("Implement function number {task} of the suite in Rust.");
+                (T0 + i * HOUR / 4, prompt)
+            }),
+        );
+        let population = Population::of(chatters.iter().chain([&harness]));
+        let assessment = Assessment::of(&harness, &population);
+        let targets = assessment
+            .evidence
+            .iter()
+            .find(|e| e.signal == Signal::TargetCapabilities);
+        assert!(targets.is_some_and(|e| e.strength > 0.0), "{assessment:?}");
+        assert!(assessment.has_identity_evidence && !assessment.is_gated_in());
+        assert!(assessment.individual <= MAX_EVIDENCE_UNGATED);
     }
 }

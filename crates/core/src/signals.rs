@@ -93,6 +93,13 @@ impl Signal {
         }
     }
 
+    /// Whether the signal shows harvesting itself: sending many distinct tasks once, or asking
+    /// for the full reasoning. What an account asks *about* ([`Signal::TargetCapabilities`])
+    /// does not: evaluation harnesses and coding agents ask about the same capabilities.
+    pub fn shows_harvesting(self) -> bool {
+        matches!(self, Signal::TaskCoverage | Signal::ReasoningElicitation)
+    }
+
     /// The signal's value for an account, or `None` when the account lacks what it needs
     /// (no prompts to analyse, no sign-up time).
     pub fn measure(self, account: &AccountSummary) -> Option<f64> {
