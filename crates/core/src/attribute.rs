@@ -1,4 +1,4 @@
-//! Attribution: which operator's campaign each suspect account serves.
+//! Attribution: which operator's campaign each flagged account serves.
 //!
 //! The groups detection works with answer "which accounts act together", and that is what
 //! the scores need: a member of a coordinated group borrows its group's evidence. They are
@@ -7,15 +7,16 @@
 //! the reseller's addresses, organisation and card with its honest customers. And one
 //! operator's campaign comes out as several groups, one per team of workers.
 //!
-//! Attribution therefore starts again from the suspects alone, with the keys they **own** —
-//! held by at least two suspects and nearly only by suspects ([`OWNED_SHARE`]). A reseller's
+//! Attribution therefore starts again from the flagged accounts alone, with the keys they **own** —
+//! held by at least two flagged accounts and nearly only by them ([`OWNED_SHARE`]). A reseller's
 //! address, held mostly by its honest customers, is not the operator's and links nothing;
 //! the proxy pool, cards, templates and sign-up days of a campaign are. Dense groups of
-//! suspects over those keys (and lockstep) are the operator's *cells*; cells that share
+//! flagged accounts over those keys (and lockstep), linked by edges that carry some
+//! infrastructure, are the operator's *cells*; cells that share
 //! operator infrastructure are one campaign ([`crate::cluster::campaigns`]).
 //!
 //! The attributed groups are the campaigns, and for every detection group its members that
-//! are not suspects, when enough remain (a university class, an evaluation harness: honest,
+//! are not flagged, when enough remain (a university class, an evaluation harness: honest,
 //! coordinated and worth naming). Every account is in at most one of them.
 
 use crate::account::AccountSummary;
@@ -26,7 +27,7 @@ use crate::cluster::{
     strong_edges,
 };
 
-/// Share of a key's holders that must be suspects for the key to be theirs: nearly all, so
+/// Share of a key's holders that must be flagged for the key to be theirs: nearly all, so
 /// that a small reseller whose few honest customers are outnumbered by an operator's
 /// accounts is still not the operator's infrastructure.
 pub const OWNED_SHARE: f64 = 0.8;
@@ -47,18 +48,18 @@ pub(crate) struct DetectionGroups<'a> {
     pub(crate) index: &'a KeyIndex,
 }
 
-/// Attributes the `suspect` accounts of `summaries` to campaigns (see the module
+/// Attributes the `flagged` accounts of `summaries` to campaigns (see the module
 /// documentation). `lockstep` are the lockstep edges among all accounts.
 pub(crate) fn attribute(
     summaries: &[(String, AccountSummary)],
-    suspect: &[bool],
+    flagged: &[bool],
     lockstep: &[Edge],
     detection: DetectionGroups<'_>,
 ) -> Attribution {
     let accounts = u32::try_from(summaries.len()).expect("fewer than 4 billion accounts");
     let params = GroupParams::default();
-    let owned = owned_keys(evidence_keys(summaries), suspect);
-    let others: Vec<bool> = suspect.iter().map(|s| !s).collect();
+    let owned = owned_keys(evidence_keys(summaries), flagged);
+    let others: Vec<bool> = flagged.iter().map(|s| !s).collect();
     let index = KeyIndex::build_against(
         accounts,
         owned.iter().copied(),
@@ -67,7 +68,7 @@ pub(crate) fn attribute(
     );
     let timing: Vec<Edge> = lockstep
         .iter()
-        .filter(|e| suspect[e.a as usize] && suspect[e.b as usize])
+        .filter(|e| flagged[e.a as usize] && flagged[e.b as usize])
         .copied()
         .collect();
     let edges = merge_edges([index.pairs(), timing.clone()]);
@@ -87,7 +88,7 @@ pub(crate) fn attribute(
         infrastructure,
         &timing,
         &activity,
-        suspect,
+        flagged,
         MIN_SHARED_INFRASTRUCTURE,
     );
     let mut groups = describe_groups(accounts, campaigns, &strong, Some(&index), &params);
@@ -99,7 +100,7 @@ pub(crate) fn attribute(
                 .members
                 .iter()
                 .copied()
-                .filter(|&m| !suspect[m as usize])
+                .filter(|&m| !flagged[m as usize])
                 .collect::<Vec<u32>>()
         })
         .filter(|members| members.len() >= params.min_size)
@@ -140,12 +141,12 @@ pub(crate) fn evidence_keys(
     })
 }
 
-/// The suspects' incidences of the keys they own: keys of a kind that belongs to one
-/// operator ([`EvidenceKind::specific_to_operators`]), held by at least two suspects that are
-/// at least [`OWNED_SHARE`] of the holders.
+/// The flagged accounts' incidences of the keys they own: keys of a kind that belongs to one
+/// operator ([`EvidenceKind::specific_to_operators`]), held by at least two flagged accounts that
+/// are at least [`OWNED_SHARE`] of the holders.
 fn owned_keys(
     keys: impl Iterator<Item = (u32, EvidenceKey)>,
-    suspect: &[bool],
+    flagged: &[bool],
 ) -> Vec<(u32, EvidenceKey)> {
     let mut incidences: Vec<(EvidenceKey, u32)> = keys
         .filter(|(_, key)| key.kind.specific_to_operators())
@@ -155,12 +156,12 @@ fn owned_keys(
     incidences.dedup();
     let mut owned = Vec::new();
     for holders in incidences.chunk_by(|x, y| x.0 == y.0) {
-        let suspects = holders.iter().filter(|(_, a)| suspect[*a as usize]).count();
-        if suspects >= 2 && suspects as f64 >= OWNED_SHARE * holders.len() as f64 {
+        let flagged_holders = holders.iter().filter(|(_, a)| flagged[*a as usize]).count();
+        if flagged_holders >= 2 && flagged_holders as f64 >= OWNED_SHARE * holders.len() as f64 {
             owned.extend(
                 holders
                     .iter()
-                    .filter(|(_, a)| suspect[*a as usize])
+                    .filter(|(_, a)| flagged[*a as usize])
                     .map(|&(key, account)| (account, key)),
             );
         }

@@ -71,6 +71,10 @@ pub struct Detection {
 /// among the reference accounts the first pass settled on, so that a large campaign's own
 /// templates and pools — popular only because the campaign is large — bind it together
 /// ([`KeyIndex::build_against`]).
+///
+/// Once the scores are settled, the flagged accounts are attributed to campaigns
+/// ([`crate::attribute`]): [`Detection::groups`] are those campaigns and the unflagged rest of
+/// each coordinated group, not the groups the scores were lent from.
 pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detection {
     let lockstep = lockstep_edges(summaries);
     let everyone = vec![true; summaries.len()];
