@@ -45,7 +45,7 @@ pub struct Detection {
     /// In the order of the summaries given.
     pub accounts: Vec<AccountOutcome>,
     /// Campaigns of suspect accounts and coordinated groups of the others
-    /// ([`crate::attribute`]).
+    /// (`attribute.rs`).
     pub groups: Vec<Group>,
     /// Per group (same order): the sign-up burst its members were opened in, if any.
     pub bursts: Vec<Option<SignupBurst>>,
@@ -73,7 +73,7 @@ pub struct Detection {
 /// ([`KeyIndex::build_against`]).
 ///
 /// Once the scores are settled, the flagged accounts are attributed to campaigns
-/// ([`crate::attribute`]): [`Detection::groups`] are those campaigns and the unflagged rest of
+/// (`attribute.rs`): [`Detection::groups`] are those campaigns and the unflagged rest of
 /// each coordinated group, not the groups the scores were lent from.
 pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detection {
     let lockstep = lockstep_edges(summaries);
