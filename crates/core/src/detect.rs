@@ -20,6 +20,11 @@ use hydrascope_events::EpochMillis;
 /// Accounts that both gates let in and that score at least this much leave the reference
 /// population when it is refined (the policy's default monitoring level).
 pub const SUSPECT_SCORE: f64 = 0.5;
+/// Age at first use from which an account counts as established: the first grouping measures
+/// key popularity among established accounts only, since an operator opens its accounts
+/// shortly before using them and, when they outnumber the honest accounts, its own pools and
+/// templates would otherwise count as popular and link nothing.
+pub const ESTABLISHED_AGE_DAYS: f64 = 30.0;
 /// Most refinements of the reference population; it usually settles after two.
 pub const MAX_REFINEMENTS: usize = 4;
 
@@ -78,7 +83,8 @@ pub struct Detection {
 pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detection {
     let lockstep = lockstep_edges(summaries);
     let everyone = vec![true; summaries.len()];
-    let first = Grouping::of(summaries, &everyone, &lockstep);
+    let established: Vec<bool> = summaries.iter().map(|(_, s)| is_established(s)).collect();
+    let first = Grouping::of(summaries, &established, &lockstep);
     let (reference, _) = first.settle_reference(summaries, &everyone);
     let grouping = Grouping::of(summaries, &reference, &lockstep);
     let (reference, round) = grouping.settle_reference(summaries, &reference);
@@ -315,6 +321,14 @@ fn signup_bursts(
         .collect()
 }
 
+/// Whether an account was at least [`ESTABLISHED_AGE_DAYS`] old when first seen, or its
+/// sign-up time is unknown.
+fn is_established(summary: &AccountSummary) -> bool {
+    summary
+        .age_at_first_use_days()
+        .is_none_or(|age| age >= ESTABLISHED_AGE_DAYS)
+}
+
 fn org_of(summary: &AccountSummary) -> Option<&str> {
     summary.org.as_ref().map(|o| o.value.as_str())
 }
@@ -419,5 +433,32 @@ mod tests {
         assert!(outcomes("heavy").all(|o| !o.decision.flagged && o.in_reference));
         assert!(outcomes("chat").all(|o| !o.decision.flagged && o.in_reference));
         assert_eq!(detection.reference_accounts, 320);
+    }
+
+    #[test]
+    fn a_campaign_that_outnumbers_the_honest_accounts_is_still_found() {
+        let mut summaries: Vec<(String, AccountSummary)> = (0..200)
+            .map(|i| (format!("chat-{i:03}"), chatter(i)))
+            .collect();
+        // Three hundred fresh accounts on four proxy addresses and four cards: each key is
+        // held by a seventh of everyone, "popular" if popularity counted the campaign itself.
+        summaries.extend((0..300).map(|i| {
+            let summary = account(
+                T0 - 3 * DAY + i * 60_000,
+                &format!("192.0.2.{}", i % 4),
+                &format!("pool-card-{}", i % 4),
+                harvest(1_000_000 + i * 100, 100),
+            );
+            (format!("sock-{i:03}"), summary)
+        }));
+        let detection = detect(&summaries, &Policy::default());
+        let flagged = |prefix: &str| {
+            summaries
+                .iter()
+                .zip(&detection.accounts)
+                .filter(|((id, _), o)| id.starts_with(prefix) && o.decision.flagged)
+                .count()
+        };
+        assert_eq!((flagged("sock"), flagged("chat")), (300, 0));
     }
 }
