@@ -86,7 +86,12 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
     let established: Vec<bool> = summaries.iter().map(|(_, s)| is_established(s)).collect();
     let first = Grouping::of(summaries, &established, &lockstep);
     let (reference, _) = first.settle_reference(summaries, &everyone);
-    let grouping = Grouping::of(summaries, &reference, &lockstep);
+    let established_reference: Vec<bool> = reference
+        .iter()
+        .zip(&established)
+        .map(|(r, e)| *r && *e)
+        .collect();
+    let grouping = Grouping::of(summaries, &established_reference, &lockstep);
     let (reference, round) = grouping.settle_reference(summaries, &reference);
     let flagged: Vec<bool> = summaries
         .iter()
@@ -208,7 +213,9 @@ impl Grouping {
         (reference, round)
     }
 
-    /// Scores every account against the accounts marked in `reference`.
+    /// Scores every account against the established accounts marked in `reference`: a
+    /// campaign's fresh accounts that a round has not yet found suspect must not define what
+    /// is normal (when they outnumber the honest accounts, they did, and nothing was flagged).
     fn score_round(
         &self,
         summaries: &[(String, AccountSummary)],
@@ -218,7 +225,7 @@ impl Grouping {
             summaries
                 .iter()
                 .zip(reference)
-                .filter(|(_, r)| **r)
+                .filter(|((_, s), r)| **r && is_established(s))
                 .map(|((_, s), _)| s),
         );
         let pooled: Vec<Option<Assessment>> = self
