@@ -86,12 +86,7 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
     let established: Vec<bool> = summaries.iter().map(|(_, s)| is_established(s)).collect();
     let first = Grouping::of(summaries, &established, &lockstep);
     let (reference, _) = first.settle_reference(summaries, &everyone);
-    let established_reference: Vec<bool> = reference
-        .iter()
-        .zip(&established)
-        .map(|(r, e)| *r && *e)
-        .collect();
-    let grouping = Grouping::of(summaries, &established_reference, &lockstep);
+    let grouping = Grouping::of(summaries, &reference, &lockstep);
     let (reference, round) = grouping.settle_reference(summaries, &reference);
     let flagged: Vec<bool> = summaries
         .iter()
@@ -213,9 +208,7 @@ impl Grouping {
         (reference, round)
     }
 
-    /// Scores every account against the established accounts marked in `reference`: a
-    /// campaign's fresh accounts that a round has not yet found suspect must not define what
-    /// is normal (when they outnumber the honest accounts, they did, and nothing was flagged).
+    /// Scores every account against the accounts marked in `reference`.
     fn score_round(
         &self,
         summaries: &[(String, AccountSummary)],
@@ -225,7 +218,7 @@ impl Grouping {
             summaries
                 .iter()
                 .zip(reference)
-                .filter(|((_, s), r)| **r && is_established(s))
+                .filter(|(_, r)| **r)
                 .map(|((_, s), _)| s),
         );
         let pooled: Vec<Option<Assessment>> = self
