@@ -7,8 +7,8 @@
 use crate::account::AccountSummary;
 use crate::attribute::{Attribution, DetectionGroups, attribute, evidence_keys};
 use crate::cluster::{
-    Edge, Group, GroupParams, KeyIndex, LinkParams, LockstepParams, dense_sets, describe_groups,
-    lockstep_pairs, merge_edges, number_groups, strong_edges,
+    Edge, Group, GroupParams, KeyIndex, LinkParams, LockstepParams, groups_of_strong,
+    lockstep_pairs, merge_edges, strong_edges,
 };
 use crate::merge::Mergeable;
 use crate::policy::{Decision, Policy};
@@ -165,9 +165,7 @@ impl Grouping {
         );
         let edges = merge_edges([index.pairs(), lockstep.to_vec()]);
         let strong = strong_edges(accounts, &edges, &params);
-        let sets = dense_sets(accounts, &strong, &params);
-        let mut groups = describe_groups(accounts, sets, &strong, Some(&index), &params);
-        number_groups(&mut groups);
+        let groups = groups_of_strong(accounts, &strong, Some(&index), &params);
         let mut group_of = vec![None; summaries.len()];
         for (g, group) in groups.iter().enumerate() {
             for &member in &group.members {

@@ -139,24 +139,21 @@ pub fn find_groups(
     params: &GroupParams,
 ) -> Vec<Group> {
     let strong = strong_edges(accounts, edges, params);
-    let sets = dense_sets(accounts, &strong, params);
-    let mut groups = describe(accounts, sets, &strong, keys, params);
-    number_groups(&mut groups);
-    groups
+    groups_of_strong(accounts, &strong, keys, params)
 }
 
-/// Describes given member sets (disjoint, each ascending) as groups, with the evidence of
-/// `edges` and `keys` among their members, for sets formed by other means than density (the
-/// campaigns of [`super::join_cells`]). Ids are left empty: see [`number_groups`].
-pub fn describe_groups(
+/// [`find_groups`] over edges that [`strong_edges`] already returned, for callers that keep
+/// them (to describe other sets of the same accounts later).
+pub(crate) fn groups_of_strong(
     accounts: u32,
-    sets: Vec<Vec<u32>>,
-    edges: &[Edge],
+    strong: &[Edge],
     keys: Option<&KeyIndex>,
     params: &GroupParams,
 ) -> Vec<Group> {
-    let strong = strong_edges(accounts, edges, params);
-    describe(accounts, sets, &strong, keys, params)
+    let sets = dense_sets(accounts, strong, params);
+    let mut groups = describe_groups(accounts, sets, strong, keys, params);
+    number_groups(&mut groups);
+    groups
 }
 
 /// Puts groups in canonical order — larger first, then by smallest member — and names them
@@ -323,8 +320,11 @@ impl Ord for Weight {
     }
 }
 
-/// Turns member sets into groups with their evidence; ids are left to [`number_groups`].
-fn describe(
+/// Describes member sets (disjoint, each ascending) as groups, with the evidence of the
+/// `strong` edges (as [`strong_edges`] returns them) and of `keys` among their members; also
+/// for sets formed by other means than density (the campaigns of [`super::join_cells`]). Ids
+/// are left empty: see [`number_groups`].
+pub fn describe_groups(
     accounts: u32,
     sets: Vec<Vec<u32>>,
     strong: &[Edge],

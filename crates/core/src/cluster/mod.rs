@@ -60,6 +60,6 @@ pub use evidence::{Edge, EvidenceKey, EvidenceKind, FAMILY_CAP, KindSet, merge_e
 pub use groups::{
     Group, GroupParams, KindEvidence, SharedKey, describe_groups, find_groups, number_groups,
 };
-pub(crate) use groups::{dense_sets, strong_edges};
+pub(crate) use groups::{dense_sets, groups_of_strong, strong_edges};
 pub use links::{KeyIndex, KeyStats, LinkParams, key_weight};
 pub use lockstep::{LockstepPair, LockstepParams, lockstep_pairs};
