@@ -13,7 +13,7 @@ use crate::cluster::{
 use crate::merge::Mergeable;
 use crate::policy::{Decision, Policy};
 use crate::score::{Assessment, group_evidence, has_fresh_identity, score};
-use crate::signals::{MIN_EVENTS_TO_JUDGE, Population};
+use crate::signals::{MIN_EVENTS_TO_JUDGE, Population, Signal};
 use crate::signup::{SignupBurst, SignupTimes};
 use hydrascope_events::EpochMillis;
 
@@ -70,12 +70,14 @@ pub struct Detection {
 /// first round because their established identities keep them out of suspicion, while a
 /// campaign, measured once against a reference without itself, stays out. Only accounts that
 /// show harvesting *and* a fresh identity leave it, so the honest heavy users stay in the
-/// reference and keep each other ordinary.
+/// reference and keep each other ordinary. Behaviour is measured among the reference's
+/// established accounts only ([`reference_population`]): a campaign's accounts that a round
+/// missed come back into the reference, and must not make the rest look ordinary.
 ///
-/// Grouping runs twice: first with keys weighed by their popularity among all accounts, then
-/// among the reference accounts the first pass settled on, so that a large campaign's own
-/// templates and pools — popular only because the campaign is large — bind it together
-/// ([`KeyIndex::build_against`]).
+/// Grouping runs twice, with keys weighed by their popularity among established accounts:
+/// first all of them, then those of the reference the first pass settled on, so that a large
+/// campaign's own templates and pools — popular only because the campaign is large — bind it
+/// together ([`KeyIndex::build_against`]).
 ///
 /// Once the scores are settled, the flagged accounts are attributed to campaigns
 /// (`attribute.rs`): [`Detection::groups`] are those campaigns and the unflagged rest of
@@ -86,7 +88,12 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
     let established: Vec<bool> = summaries.iter().map(|(_, s)| is_established(s)).collect();
     let first = Grouping::of(summaries, &established, &lockstep);
     let (reference, _) = first.settle_reference(summaries, &everyone);
-    let grouping = Grouping::of(summaries, &reference, &lockstep);
+    let established_reference: Vec<bool> = reference
+        .iter()
+        .zip(&established)
+        .map(|(r, e)| *r && *e)
+        .collect();
+    let grouping = Grouping::of(summaries, &established_reference, &lockstep);
     let (reference, round) = grouping.settle_reference(summaries, &reference);
     let flagged: Vec<bool> = summaries
         .iter()
@@ -206,19 +213,14 @@ impl Grouping {
         (reference, round)
     }
 
-    /// Scores every account against the accounts marked in `reference`.
+    /// Scores every account against the accounts marked in `reference`
+    /// ([`reference_population`]).
     fn score_round(
         &self,
         summaries: &[(String, AccountSummary)],
         reference: &[bool],
     ) -> Vec<Scored> {
-        let population = Population::of(
-            summaries
-                .iter()
-                .zip(reference)
-                .filter(|(_, r)| **r)
-                .map(|((_, s), _)| s),
-        );
+        let population = reference_population(summaries, reference);
         let pooled: Vec<Option<Assessment>> = self
             .pools
             .iter()
@@ -267,6 +269,26 @@ impl Grouping {
             })
             .collect()
     }
+}
+
+/// The population every account is measured against: behaviour among the *established*
+/// accounts of the reference, age among all of them. A campaign's fresh accounts that a round
+/// has not yet found suspect come back into the reference; when they outnumber the honest
+/// accounts they made harvesting look ordinary, and nothing was flagged. Established accounts
+/// cannot be a campaign's fresh ones, so they alone say what behaviour is normal. Age cannot
+/// be measured among them (none is new), so newness is measured among everyone presumed
+/// honest, new users included: against established accounts alone every honest new user
+/// would be as new as an operator's, and a new coding agent's first week would be flagged.
+fn reference_population(summaries: &[(String, AccountSummary)], reference: &[bool]) -> Population {
+    let presumed_honest = || {
+        summaries
+            .iter()
+            .zip(reference)
+            .filter(|(_, r)| **r)
+            .map(|((_, s), _)| s)
+    };
+    Population::of(presumed_honest().filter(|s| is_established(s)))
+        .with_signal_from(Signal::Newness, &Population::of(presumed_honest()))
 }
 
 /// One account's evidence and score in one round of reference refinement.
@@ -431,6 +453,33 @@ mod tests {
         assert!(outcomes("heavy").all(|o| !o.decision.flagged && o.in_reference));
         assert!(outcomes("chat").all(|o| !o.decision.flagged && o.in_reference));
         assert_eq!(detection.reference_accounts, 320);
+    }
+
+    #[test]
+    fn fresh_accounts_in_the_reference_do_not_define_normal_behaviour() {
+        // A reference that a campaign's missed accounts came back into, outnumbering the
+        // honest ones: two hundred chatters and three hundred fresh harvesters.
+        let summaries: Vec<(String, AccountSummary)> = (0..200)
+            .map(|i| (format!("chat-{i:03}"), chatter(i)))
+            .chain((0..300).map(|i| {
+                let summary = account(
+                    T0 - 3 * DAY,
+                    &format!("192.0.2.{}", i % 200),
+                    &format!("card-{i}"),
+                    harvest(1_000_000 + i * 100, 100),
+                );
+                (format!("sock-{i:03}"), summary)
+            }))
+            .collect();
+        let population = reference_population(&summaries, &vec![true; summaries.len()]);
+        let sock = &summaries[200].1;
+        let percentile =
+            |signal: Signal| population.percentile(signal, signal.measure(sock).unwrap());
+        // Behaviour against the chatters alone: the harvester is above every one of them.
+        assert_eq!(percentile(Signal::ReasoningElicitation), 1.0);
+        assert_eq!(percentile(Signal::DailyVolume), 1.0);
+        // Age against everyone: being new is what most of this reference is, not a tail.
+        assert!(percentile(Signal::Newness) < 0.9);
     }
 
     #[test]

@@ -173,6 +173,12 @@ impl Population {
         Population { reference, judged }
     }
 
+    /// This population with `signal` measured against `other` instead.
+    pub fn with_signal_from(mut self, signal: Signal, other: &Population) -> Self {
+        self.reference[signal as usize] = other.reference[signal as usize].clone();
+        self
+    }
+
     /// Accounts with enough traffic to be judged.
     pub fn judged(&self) -> usize {
         self.judged
