@@ -280,17 +280,13 @@ impl Grouping {
 }
 
 /// The population every account is measured against: behaviour among the *established*
-/// accounts of the reference, age among those of its accounts that show no harvesting.
-///
-/// A campaign's fresh accounts that a round has not yet found suspect come back into the
-/// reference; when they outnumber the honest accounts they made harvesting look ordinary,
-/// and nothing was flagged. Established accounts cannot be a campaign's fresh ones, so they
-/// alone say what behaviour is normal. Age cannot be measured among them (none is new): it
-/// is measured among the reference accounts without content evidence against that behaviour
-/// ([`Assessment::has_content_evidence`]), honest new users included — against established
-/// accounts alone every honest new user would be as new as an operator's, and a new coding
-/// agent's first week was flagged; against the whole reference, a campaign that outnumbers
-/// the honest accounts and that grouping missed makes being new ordinary.
+/// accounts of the reference, age among all of them. A campaign's fresh accounts that a round
+/// has not yet found suspect come back into the reference; when they outnumber the honest
+/// accounts they made harvesting look ordinary, and nothing was flagged. Established accounts
+/// cannot be a campaign's fresh ones, so they alone say what behaviour is normal. Age cannot
+/// be measured among them (none is new), so newness is measured among everyone presumed
+/// honest, new users included: against established accounts alone every honest new user
+/// would be as new as an operator's, and a new coding agent's first week would be flagged.
 fn reference_population(summaries: &[(String, AccountSummary)], reference: &[bool]) -> Population {
     let presumed_honest = || {
         summaries
@@ -299,11 +295,8 @@ fn reference_population(summaries: &[(String, AccountSummary)], reference: &[boo
             .filter(|(_, r)| **r)
             .map(|((_, s), _)| s)
     };
-    let behaviour = Population::of(presumed_honest().filter(|s| is_established(s)));
-    let not_harvesting = Population::of(
-        presumed_honest().filter(|s| !Assessment::of(s, &behaviour).has_content_evidence),
-    );
-    behaviour.with_signal_from(Signal::Newness, &not_harvesting)
+    Population::of(presumed_honest().filter(|s| is_established(s)))
+        .with_signal_from(Signal::Newness, &Population::of(presumed_honest()))
 }
 
 /// One account's evidence and score in one round of reference refinement.
@@ -403,12 +396,8 @@ mod tests {
 
     /// Established accounts chatting in the evenings, each from its own address and card.
     fn chatter(i: i64) -> AccountSummary {
-        chatter_opened_at(i, T0 - (200 + i) * DAY)
-    }
-
-    fn chatter_opened_at(i: i64, created: i64) -> AccountSummary {
         account(
-            created,
+            T0 - (200 + i) * DAY,
             &format!("198.51.{}.{}", i / 200, i % 200),
             &format!("card-{i}"),
             (0..30).map(move |k| {
@@ -475,16 +464,11 @@ mod tests {
     }
 
     #[test]
-    fn fresh_harvesters_in_the_reference_do_not_define_what_is_normal() {
+    fn fresh_accounts_in_the_reference_do_not_define_normal_behaviour() {
         // A reference that a campaign's missed accounts came back into, outnumbering the
-        // honest ones: two hundred established chatters, a hundred opened twenty days before
-        // their first use, and three hundred harvesters opened three days before.
+        // honest ones: two hundred chatters and three hundred fresh harvesters.
         let summaries: Vec<(String, AccountSummary)> = (0..200)
             .map(|i| (format!("chat-{i:03}"), chatter(i)))
-            .chain((0..100).map(|i| {
-                let summary = chatter_opened_at(1_000 + i, T0 - 20 * DAY);
-                (format!("new-{i:03}"), summary)
-            }))
             .chain((0..300).map(|i| {
                 let summary = account(
                     T0 - 3 * DAY,
@@ -496,23 +480,14 @@ mod tests {
             }))
             .collect();
         let population = reference_population(&summaries, &vec![true; summaries.len()]);
-        let percentile = |account: usize, signal: Signal| {
-            let summary = &summaries[account].1;
-            population.percentile(signal, signal.measure(summary).unwrap())
-        };
-        let sock = 300;
-        // Behaviour against the established chatters alone: the harvester is above them all.
-        assert_eq!(percentile(sock, Signal::ReasoningElicitation), 1.0);
-        assert_eq!(percentile(sock, Signal::DailyVolume), 1.0);
-        // Age against the accounts that do not harvest, new ones included: the new chatters
-        // are a third of them, so most are not in the tail (against established accounts
-        // alone all would be); the harvester is newer than all of them, although most of
-        // this reference is as new as it.
-        let new_in_tail = (200..300)
-            .filter(|&a| percentile(a, Signal::Newness) >= 0.9)
-            .count();
-        assert!(new_in_tail <= 30, "{new_in_tail}");
-        assert_eq!(percentile(sock, Signal::Newness), 1.0);
+        let sock = &summaries[200].1;
+        let percentile =
+            |signal: Signal| population.percentile(signal, signal.measure(sock).unwrap());
+        // Behaviour against the chatters alone: the harvester is above every one of them.
+        assert_eq!(percentile(Signal::ReasoningElicitation), 1.0);
+        assert_eq!(percentile(Signal::DailyVolume), 1.0);
+        // Age against everyone: being new is what most of this reference is, not a tail.
+        assert!(percentile(Signal::Newness) < 0.9);
     }
 
     #[test]
