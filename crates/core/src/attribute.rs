@@ -23,7 +23,7 @@ use crate::account::AccountSummary;
 use crate::activity::ActivityBins;
 use crate::cluster::{
     Edge, EvidenceKey, EvidenceKind, Group, GroupParams, KeyIndex, LinkParams,
-    MIN_SHARED_INFRASTRUCTURE, POPULAR_SHARE, dense_sets, describe_groups, join_cells, merge_edges,
+    MIN_SHARED_INFRASTRUCTURE, POPULAR_SHARE, dense_sets, describe_groups, join_cells,
     number_groups, strong_edges,
 };
 
@@ -80,8 +80,7 @@ pub(crate) fn attribute(
         .filter(|e| flagged[e.a as usize] && flagged[e.b as usize])
         .copied()
         .collect();
-    let edges = merge_edges([index.pairs(), timing.clone()]);
-    let strong: Vec<Edge> = strong_edges(accounts, &edges, &params)
+    let strong: Vec<Edge> = strong_edges(accounts, [index.pairs(), timing.clone()], &params)
         .into_iter()
         .filter(|edge| edge.kinds.iter().any(EvidenceKind::is_infrastructure))
         .collect();

@@ -8,7 +8,7 @@ use crate::account::AccountSummary;
 use crate::attribute::{Attribution, DetectionGroups, attribute, evidence_keys};
 use crate::cluster::{
     Edge, Group, GroupParams, KeyIndex, LinkParams, LockstepParams, groups_of_strong,
-    lockstep_pairs, merge_edges, strong_edges,
+    lockstep_pairs, strong_edges,
 };
 use crate::merge::Mergeable;
 use crate::policy::{Decision, Policy};
@@ -170,12 +170,10 @@ impl Grouping {
             reference,
             &LinkParams::default(),
         );
-        let edges = merge_edges([index.pairs(), lockstep.to_vec()]);
-        let strong = strong_edges(accounts, &edges, &params);
+        let strong = strong_edges(accounts, [index.pairs(), lockstep.to_vec()], &params);
         let groups = groups_of_strong(accounts, &strong, Some(&index), &params);
         tracing::debug!(
             keys = ?index.stats(),
-            edges = edges.len(),
             strong = strong.len(),
             groups = groups.len(),
             grouped = groups.iter().map(|g| g.members.len()).sum::<usize>(),

@@ -138,7 +138,7 @@ pub fn find_groups(
     keys: Option<&KeyIndex>,
     params: &GroupParams,
 ) -> Vec<Group> {
-    let strong = strong_edges(accounts, edges, params);
+    let strong = strong_edges(accounts, [edges.to_vec()], params);
     groups_of_strong(accounts, &strong, keys, params)
 }
 
@@ -181,12 +181,17 @@ pub(crate) fn dense_sets(accounts: u32, strong: &[Edge], params: &GroupParams) -
     memberships.groups
 }
 
-/// The edges strong enough to group by, merged per pair and sorted.
+/// The edges of `lists` ([`merge_edges`]: one list per family) strong enough to group by,
+/// merged per pair and sorted.
 ///
 /// # Panics
 /// When an edge names an account not below `accounts`.
-pub(crate) fn strong_edges(accounts: u32, edges: &[Edge], params: &GroupParams) -> Vec<Edge> {
-    let strong: Vec<Edge> = merge_edges([edges.to_vec()])
+pub(crate) fn strong_edges(
+    accounts: u32,
+    lists: impl IntoIterator<Item = Vec<Edge>>,
+    params: &GroupParams,
+) -> Vec<Edge> {
+    let strong: Vec<Edge> = merge_edges(lists)
         .into_iter()
         .filter(|e| e.weight >= params.min_edge_weight)
         .collect();
