@@ -420,6 +420,18 @@ mod tests {
         })
     }
 
+    /// Campaign account `i`, opened three days before its first use, on one of `addresses`
+    /// proxy addresses and `cards` pooled cards, harvesting `tasks` tasks of its own.
+    fn sock(i: i64, addresses: i64, cards: i64, tasks: i64) -> (String, AccountSummary) {
+        let summary = account(
+            T0 - 3 * DAY + i * 60_000,
+            &format!("192.0.2.{}", i % addresses),
+            &format!("pool-card-{}", i % cards),
+            harvest(1_000_000 + i * tasks, tasks),
+        );
+        (format!("sock-{i:03}"), summary)
+    }
+
     #[test]
     fn a_large_campaign_is_measured_against_the_honest_accounts_not_against_itself() {
         let mut summaries: Vec<(String, AccountSummary)> = (0..300)
@@ -437,15 +449,7 @@ mod tests {
         }));
         // A campaign of sixty fresh accounts, a fifth of the population, on one proxy pool
         // and two cards.
-        summaries.extend((0..60).map(|i| {
-            let summary = account(
-                T0 - 3 * DAY + i * 60_000,
-                &format!("192.0.2.{}", i % 8),
-                &format!("pool-card-{}", i % 2),
-                harvest(1_000_000 + i * 300, 300),
-            );
-            (format!("sock-{i:02}"), summary)
-        }));
+        summaries.extend((0..60).map(|i| sock(i, 8, 2, 300)));
         let detection = detect(&summaries, &Policy::default());
         let outcomes = |prefix: &'static str| {
             summaries
@@ -467,15 +471,7 @@ mod tests {
         // honest ones: two hundred chatters and three hundred fresh harvesters.
         let summaries: Vec<(String, AccountSummary)> = (0..200)
             .map(|i| (format!("chat-{i:03}"), chatter(i)))
-            .chain((0..300).map(|i| {
-                let summary = account(
-                    T0 - 3 * DAY,
-                    &format!("192.0.2.{}", i % 200),
-                    &format!("card-{i}"),
-                    harvest(1_000_000 + i * 100, 100),
-                );
-                (format!("sock-{i:03}"), summary)
-            }))
+            .chain((0..300).map(|i| sock(i, 200, 300, 100)))
             .collect();
         let population = reference_population(&summaries, &vec![true; summaries.len()]);
         let sock = &summaries[200].1;
@@ -495,15 +491,7 @@ mod tests {
             .collect();
         // Three hundred fresh accounts on four proxy addresses and four cards: each key is
         // held by a seventh of everyone, "popular" if popularity counted the campaign itself.
-        summaries.extend((0..300).map(|i| {
-            let summary = account(
-                T0 - 3 * DAY + i * 60_000,
-                &format!("192.0.2.{}", i % 4),
-                &format!("pool-card-{}", i % 4),
-                harvest(1_000_000 + i * 100, 100),
-            );
-            (format!("sock-{i:03}"), summary)
-        }));
+        summaries.extend((0..300).map(|i| sock(i, 4, 4, 100)));
         let detection = detect(&summaries, &Policy::default());
         let flagged = |prefix: &str| {
             summaries
