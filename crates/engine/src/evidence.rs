@@ -43,6 +43,7 @@ use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::ExprFunctionExt;
 use datafusion::logical_expr::expr::WindowFunction;
 use datafusion::prelude::{Expr, SessionContext, col, lit};
+use hydrascope_events::Field as ContractField;
 use serde::Serialize;
 
 use crate::error::EngineError;
@@ -131,8 +132,6 @@ pub async fn campaign_evidence(
 
 /// Column names of the plan.
 const CAMPAIGN: &str = "campaign";
-/// The contract's `turn_index` column.
-const TURN_INDEX: &str = "turn_index";
 const MEMBER: &str = "member";
 const EVIDENCE: &str = "evidence";
 const EXCHANGES: &str = "exchanges";
@@ -206,6 +205,7 @@ async fn value_uses(
     let evidence_args = evidence::columns().into_iter().map(col).collect();
     let evidence = ctx.udf(evidence::NAME)?.call(evidence_args);
     let entry = |field: &str| get_field(col(EVIDENCE), field).alias(field);
+    let turn_index = || col(ContractField::TurnIndex.name());
     Ok(ctx
         .table(EVENTS_TABLE)
         .await?
@@ -214,14 +214,14 @@ async fn value_uses(
         .select(vec![
             col(CAMPAIGN),
             col(ACCOUNT_ID),
-            col(TURN_INDEX),
+            turn_index(),
             evidence.alias(EVIDENCE),
         ])?
         .unnest_columns(&[EVIDENCE])?
         .select(vec![
             col(CAMPAIGN),
             col(ACCOUNT_ID),
-            col(TURN_INDEX),
+            turn_index(),
             entry(KIND),
             entry(VALUE),
             entry(EXAMPLE),
@@ -231,8 +231,8 @@ async fn value_uses(
         .filter(
             col(KIND)
                 .not_eq(lit(TEMPLATE))
-                .or(col(TURN_INDEX).is_null())
-                .or(col(TURN_INDEX).eq(lit(0u32))),
+                .or(turn_index().is_null())
+                .or(turn_index().eq(lit(0u32))),
         )?)
 }
 
