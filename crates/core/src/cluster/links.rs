@@ -31,13 +31,22 @@
 //!
 //! The index holds every (key, account) incidence of a key that is kept: at most the sum of
 //! the accounts' key counts. Pair generation visits Σ df·(df − 1)/2 candidate pairs over the
-//! kept keys — the *candidate pairs* — and [`LinkParams::max_candidate_pairs`] bounds that
-//! number up front: when the keys under the popularity bound would exceed it, the bound is
-//! lowered (whole popularity levels at a time, so equally popular keys are treated alike)
-//! until they fit. Pairs are accumulated one account at a time in a dense scratch row of
-//! [`FAMILIES`] floats per account, so the working memory is O(accounts) and the output holds
-//! only the pairs that reach [`LinkParams::min_pair_weight`]: never more than the candidate
-//! pairs.
+//! keys that *propose* pairs — the *candidate pairs* — and [`LinkParams::max_candidate_pairs`]
+//! bounds that number up front: when the keys under the popularity bound would exceed it,
+//! only keys held by at most a lower number of accounts (the *cost bound*, lowered whole
+//! popularity levels at a time, so equally popular keys are treated alike) propose pairs.
+//!
+//! The keys above the cost bound are not dropped: they *corroborate*. A campaign of twenty
+//! thousand accounts holds its proxy pool, client and templates in common, and no budget
+//! could list the pairs of each; but the pairs its small keys propose (six accounts paying
+//! with one card) are exactly the ones whose weight those large keys must add to. So a
+//! corroborating key adds its weight to every proposed pair that holds it, and proposes none:
+//! the cost is the candidate pairs times the corroborating keys of an account, linear in the
+//! pairs, and a pair's weight is what it would be under an unbounded budget.
+//!
+//! Pairs are accumulated one account at a time in a dense scratch row of [`FAMILIES`] floats
+//! per account, so the working memory is O(accounts) and the output holds only the pairs that
+//! reach [`LinkParams::min_pair_weight`]: never more than the candidate pairs.
 
 use serde::Serialize;
 
@@ -102,12 +111,15 @@ pub struct KeyStats {
     pub unshared: usize,
     /// Keys dropped as too popular (see [`KeyIndex::popular_keys`]).
     pub popular: usize,
+    /// Kept keys held by more accounts than the cost bound: they corroborate the pairs other
+    /// keys propose and propose none (see the module documentation).
+    pub corroborating: usize,
     /// The popularity bound: kept keys are held by at most this many reference accounts.
     pub bound: u32,
-    /// When the candidate-pair budget binds: kept keys are held by at most this many
-    /// accounts in all.
+    /// When the candidate-pair budget binds: keys that propose pairs are held by at most this
+    /// many accounts in all.
     pub cost_bound: Option<u32>,
-    /// Σ df·(df − 1)/2 over the kept keys: the work of [`KeyIndex::pairs`].
+    /// Σ df·(df − 1)/2 over the keys that propose pairs: the work of [`KeyIndex::pairs`].
     pub candidate_pairs: u64,
 }
 
@@ -115,8 +127,10 @@ pub struct KeyStats {
 #[derive(Debug, Clone)]
 pub struct KeyIndex {
     accounts: u32,
-    /// Kept keys, sorted.
+    /// Kept keys: those that propose pairs, sorted, then the corroborating ones from
+    /// `first_corroborating` on, sorted.
     keys: Vec<EvidenceKey>,
+    first_corroborating: u32,
     weights: Vec<f32>,
     /// Accounts of key `k`: `holders[holder_start[k]..holder_start[k + 1]]`, ascending.
     holder_start: Vec<usize>,
@@ -191,6 +205,7 @@ impl KeyIndex {
         let mut index = KeyIndex {
             accounts,
             keys: Vec::new(),
+            first_corroborating: 0,
             weights: Vec::new(),
             holder_start: vec![0],
             holders: Vec::new(),
@@ -206,37 +221,34 @@ impl KeyIndex {
             min_pair_weight: params.min_pair_weight,
         };
         let limit = cost_bound.unwrap_or(u32::MAX);
-        for run in &runs {
-            index.add_key(
-                &incidences[run.range.clone()],
-                run.in_reference,
-                bound,
-                limit,
-            );
+        let (proposing, rest): (Vec<&KeyRun>, Vec<&KeyRun>) =
+            runs.iter().partition(|run| run.range.len() as u32 <= limit);
+        for run in proposing {
+            index.add_key(&incidences[run.range.clone()], run.in_reference, bound);
         }
+        index.first_corroborating = index.keys.len() as u32;
+        for run in rest {
+            index.add_key(&incidences[run.range.clone()], run.in_reference, bound);
+        }
+        index.stats.corroborating = index.keys.len() - index.first_corroborating as usize;
+        index.stats.candidate_pairs = (0..index.first_corroborating)
+            .map(|id| pairs_among(index.holders_of(id).len() as u32))
+            .sum();
         index.invert_holders();
         index
     }
 
-    /// Keeps one key (all its incidences), or records why not: too popular when more than
-    /// `bound` of its holders are reference accounts, too costly when more than `cost_bound`
-    /// accounts hold it.
-    fn add_key(
-        &mut self,
-        incidences: &[(EvidenceKey, u32)],
-        in_reference: u32,
-        bound: u32,
-        cost_bound: u32,
-    ) {
+    /// Keeps one key (all its incidences), or records why not: unshared, or too popular when
+    /// more than `bound` of its holders are reference accounts.
+    fn add_key(&mut self, incidences: &[(EvidenceKey, u32)], in_reference: u32, bound: u32) {
         let key = incidences[0].0;
         let shared_by = incidences.len() as u32;
         if shared_by < 2 {
             self.stats.unshared += 1;
-        } else if in_reference > bound || shared_by > cost_bound {
+        } else if in_reference > bound {
             self.stats.popular += 1;
             self.popular.push((key, shared_by));
         } else {
-            self.stats.candidate_pairs += pairs_among(shared_by);
             self.keys.push(key);
             self.weights.push(key_weight(shared_by, self.accounts));
             self.holders.extend(incidences.iter().map(|(_, a)| *a));
@@ -294,7 +306,14 @@ impl KeyIndex {
     }
 
     fn id_of(&self, key: &EvidenceKey) -> Option<u32> {
-        self.keys.binary_search(key).ok().map(|id| id as u32)
+        let (proposing, corroborating) = self.keys.split_at(self.first_corroborating as usize);
+        match proposing.binary_search(key) {
+            Ok(id) => Some(id as u32),
+            Err(_) => corroborating
+                .binary_search(key)
+                .ok()
+                .map(|id| self.first_corroborating + id as u32),
+        }
     }
 
     pub(crate) fn key(&self, id: u32) -> EvidenceKey {
@@ -316,25 +335,45 @@ impl KeyIndex {
         &self.held[self.held_start[a]..self.held_start[a + 1]]
     }
 
-    /// Every pair of accounts that shares kept keys worth at least
+    /// The corroborating keys an account holds: the tail of [`KeyIndex::held_by`].
+    fn corroborating_held_by(&self, account: u32) -> &[u32] {
+        let held = self.held_by(account);
+        &held[held.partition_point(|&key| key < self.first_corroborating)..]
+    }
+
+    /// Every pair of accounts that a proposing key links and whose kept keys are worth at least
     /// [`LinkParams::min_pair_weight`], sorted by `(a, b)`. A pair's weight is the sum over
     /// families of the family's key weights, each family capped at [`FAMILY_CAP`].
     pub fn pairs(&self) -> Vec<Edge> {
         let mut scratch = PairScratch::new(self.accounts as usize);
+        // Per corroborating key: the last account `a` that holds it, plus one.
+        let mut held_by_a = vec![0u32; self.keys.len() - self.first_corroborating as usize];
         let mut edges = Vec::new();
         for a in 0..self.accounts {
-            for &key in self.held_by(a) {
+            let held = self.held_by(a);
+            let proposing = held.partition_point(|&key| key < self.first_corroborating);
+            for &key in &held[..proposing] {
                 let holders = self.holders_of(key);
                 let later = &holders[holders.partition_point(|&b| b <= a)..];
-                scratch.add(
-                    later,
-                    self.keys[key as usize].kind,
-                    self.weights[key as usize],
-                );
+                scratch.add(later, self.kind_of(key), self.weights[key as usize]);
             }
+            for &key in &held[proposing..] {
+                held_by_a[(key - self.first_corroborating) as usize] = a + 1;
+            }
+            scratch.corroborate(|b, add| {
+                for &key in self.corroborating_held_by(b) {
+                    if held_by_a[(key - self.first_corroborating) as usize] == a + 1 {
+                        add(self.kind_of(key), self.weights[key as usize]);
+                    }
+                }
+            });
             scratch.drain(a, self.min_pair_weight, &mut edges);
         }
         edges
+    }
+
+    fn kind_of(&self, key: u32) -> EvidenceKind {
+        self.keys[key as usize].kind
     }
 }
 
@@ -356,14 +395,24 @@ impl PairScratch {
     }
 
     fn add(&mut self, accounts: &[u32], kind: EvidenceKind, weight: f32) {
-        let family = kind.family_index();
         for &b in accounts {
-            let slot = &mut self.kinds[b as usize];
-            if slot.is_empty() {
+            if self.kinds[b as usize].is_empty() {
                 self.touched.push(b);
             }
-            slot.insert(kind);
-            self.sums[b as usize * FAMILIES + family] += weight;
+            self.add_to(b, kind, weight);
+        }
+    }
+
+    fn add_to(&mut self, b: u32, kind: EvidenceKind, weight: f32) {
+        self.kinds[b as usize].insert(kind);
+        self.sums[b as usize * FAMILIES + kind.family_index()] += weight;
+    }
+
+    /// Lets `shared_with(b, add)` add the corroborating keys of each pair already proposed.
+    fn corroborate(&mut self, mut shared_with: impl FnMut(u32, &mut dyn FnMut(EvidenceKind, f32))) {
+        for i in 0..self.touched.len() {
+            let b = self.touched[i];
+            shared_with(b, &mut |kind, weight| self.add_to(b, kind, weight));
         }
     }
 
@@ -521,7 +570,35 @@ mod tests {
         let index = KeyIndex::build(1_000, keys, &params);
         assert_eq!(index.stats().cost_bound, Some(39));
         assert_eq!(index.stats().candidate_pairs, 1_900);
-        assert_eq!(index.popular_keys().len(), 1);
+        assert_eq!(index.stats().corroborating, 1);
+        assert!(index.popular_keys().is_empty());
+    }
+
+    #[test]
+    fn a_key_over_the_cost_bound_weighs_on_the_pairs_others_propose_and_proposes_none() {
+        // Six cards of five accounts each, and one template all thirty hold: the template is
+        // too costly to expand, so only card-mates are paired, each with both weights.
+        let cards = (0..30).map(|a| (a, key(KeyKind::PaymentFp, u64::from(a / 5))));
+        let template = (0..30).map(|a| {
+            let band = EvidenceKey {
+                kind: EvidenceKind::TemplateBand,
+                hash: 9,
+            };
+            (a, band)
+        });
+        let params = LinkParams {
+            max_candidate_pairs: 100,
+            min_pair_weight: 0.0,
+            ..LinkParams::default()
+        };
+        let index = KeyIndex::build(1_000, cards.chain(template), &params);
+        assert_eq!(index.stats().corroborating, 1);
+        let pairs = index.pairs();
+        assert_eq!(pairs.len(), 6 * 10);
+        assert!(pairs.iter().all(|pair| pair.a / 5 == pair.b / 5));
+        let both = key_weight(5, 1_000) + key_weight(30, 1_000);
+        assert!(pairs.iter().all(|pair| (pair.weight - both).abs() < 1e-6));
+        assert!(pairs.iter().all(|pair| pair.kinds.iter().count() == 2));
     }
 
     #[test]
