@@ -61,5 +61,5 @@ pub use groups::{
     Group, GroupParams, KindEvidence, SharedKey, describe_groups, find_groups, number_groups,
 };
 pub(crate) use groups::{dense_sets, groups_of_strong, strong_edges};
-pub use links::{KeyIndex, KeyStats, LinkParams, POPULAR_SHARE, key_weight};
+pub use links::{KeyIndex, KeyStats, LinkParams, key_weight};
 pub use lockstep::{LockstepPair, LockstepParams, lockstep_pairs};
