@@ -14,7 +14,7 @@ use crate::merge::Mergeable;
 use crate::policy::{Decision, Policy};
 use crate::score::{Assessment, group_evidence, has_fresh_identity, score};
 use crate::signals::{MIN_EVENTS_TO_JUDGE, Population, Signal};
-use crate::signup::{SignupBurst, SignupTimes};
+use crate::signup::{CrowdedDays, SignupBurst, SignupTimes};
 use hydrascope_events::EpochMillis;
 
 /// Accounts that both gates let in and that score at least this much leave the reference
@@ -86,15 +86,16 @@ pub fn detect(summaries: &[(String, AccountSummary)], policy: &Policy) -> Detect
     let lockstep = lockstep_edges(summaries);
     let everyone = vec![true; summaries.len()];
     let established: Vec<bool> = summaries.iter().map(|(_, s)| is_established(s)).collect();
+    let crowded = crowded_days(summaries, &established);
     let first = Grouping::of(summaries, &established, &lockstep);
-    let (reference, _) = first.settle_reference(summaries, &everyone);
+    let (reference, _) = first.settle_reference(summaries, &everyone, &crowded);
     let established_reference: Vec<bool> = reference
         .iter()
         .zip(&established)
         .map(|(r, e)| *r && *e)
         .collect();
     let grouping = Grouping::of(summaries, &established_reference, &lockstep);
-    let (reference, round) = grouping.settle_reference(summaries, &reference);
+    let (reference, round) = grouping.settle_reference(summaries, &reference, &crowded);
     let flagged: Vec<bool> = summaries
         .iter()
         .zip(&round)
@@ -201,20 +202,21 @@ impl Grouping {
         &self,
         summaries: &[(String, AccountSummary)],
         start: &[bool],
+        crowded: &CrowdedDays,
     ) -> (Vec<bool>, Vec<Scored>) {
         let mut reference: Vec<bool> = start
             .iter()
             .zip(&self.group_of)
             .map(|(&r, group)| r && group.is_none())
             .collect();
-        let mut round = self.score_round(summaries, &reference);
+        let mut round = self.score_round(summaries, &reference, crowded);
         for _ in 1..MAX_REFINEMENTS {
             let refined: Vec<bool> = round.iter().map(|outcome| !outcome.is_suspect()).collect();
             if refined == reference {
                 break;
             }
             reference = refined;
-            round = self.score_round(summaries, &reference);
+            round = self.score_round(summaries, &reference, crowded);
         }
         (reference, round)
     }
@@ -225,8 +227,9 @@ impl Grouping {
         &self,
         summaries: &[(String, AccountSummary)],
         reference: &[bool],
+        crowded: &CrowdedDays,
     ) -> Vec<Scored> {
-        let population = reference_population(summaries, reference);
+        let population = reference_population(summaries, reference, crowded);
         let pooled: Vec<Option<Assessment>> = self
             .pools
             .iter()
@@ -285,7 +288,13 @@ impl Grouping {
 /// be measured among them (none is new), so newness is measured among everyone presumed
 /// honest, new users included: against established accounts alone every honest new user
 /// would be as new as an operator's, and a new coding agent's first week would be flagged.
-fn reference_population(summaries: &[(String, AccountSummary)], reference: &[bool]) -> Population {
+/// Accounts opened on crowded days ([`CrowdedDays`]) are left out of the newness judgement: a
+/// large campaign's accounts not yet found would otherwise make its newness the ordinary one.
+fn reference_population(
+    summaries: &[(String, AccountSummary)],
+    reference: &[bool],
+    crowded: &CrowdedDays,
+) -> Population {
     let presumed_honest = || {
         summaries
             .iter()
@@ -293,8 +302,22 @@ fn reference_population(summaries: &[(String, AccountSummary)], reference: &[boo
             .filter(|(_, r)| **r)
             .map(|((_, s), _)| s)
     };
+    let not_in_a_crowd =
+        presumed_honest().filter(|s| !created(s).is_some_and(|c| crowded.contains(c)));
     Population::of(presumed_honest().filter(|s| is_established(s)))
-        .with_signal_from(Signal::Newness, &Population::of(presumed_honest()))
+        .with_signal_from(Signal::Newness, &Population::of(not_in_a_crowd))
+}
+
+/// The days on which far more accounts were opened than the established accounts' rate.
+fn crowded_days(summaries: &[(String, AccountSummary)], established: &[bool]) -> CrowdedDays {
+    let created_by = |only_established: bool| {
+        summaries
+            .iter()
+            .zip(established)
+            .filter(move |(_, e)| **e || !only_established)
+            .filter_map(|((_, s), _)| created(s))
+    };
+    CrowdedDays::of(created_by(false), created_by(true))
 }
 
 /// One account's evidence and score in one round of reference refinement.
@@ -473,7 +496,8 @@ mod tests {
             .map(|i| (format!("chat-{i:03}"), chatter(i)))
             .chain((0..300).map(|i| sock(i, 200, 300, 100)))
             .collect();
-        let population = reference_population(&summaries, &vec![true; summaries.len()]);
+        let everyone = vec![true; summaries.len()];
+        let population = reference_population(&summaries, &everyone, &CrowdedDays::default());
         let sock = &summaries[200].1;
         let percentile =
             |signal: Signal| population.percentile(signal, signal.measure(sock).unwrap());
@@ -482,6 +506,23 @@ mod tests {
         assert_eq!(percentile(Signal::DailyVolume), 1.0);
         // Age against everyone: being new is what most of this reference is, not a tail.
         assert!(percentile(Signal::Newness) < 0.9);
+    }
+
+    #[test]
+    fn a_campaigns_sign_up_batch_does_not_make_being_new_ordinary() {
+        // The same reference; the harvesters were all opened within five hours of one day,
+        // the chatters one a day over years.
+        let summaries: Vec<(String, AccountSummary)> = (0..200)
+            .map(|i| (format!("chat-{i:03}"), chatter(i)))
+            .chain((0..300).map(|i| sock(i, 200, 300, 100)))
+            .collect();
+        let established: Vec<bool> = summaries.iter().map(|(_, s)| is_established(s)).collect();
+        let crowded = crowded_days(&summaries, &established);
+        let everyone = vec![true; summaries.len()];
+        let population = reference_population(&summaries, &everyone, &crowded);
+        let sock = &summaries[200].1;
+        let newness = Signal::Newness.measure(sock).unwrap();
+        assert_eq!(population.percentile(Signal::Newness, newness), 1.0);
     }
 
     #[test]

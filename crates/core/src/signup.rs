@@ -10,6 +10,8 @@
 //! The test is relative to the population: a provider that launched last week has everyone
 //! signing up at once, and there a shared sign-up week says nothing.
 
+use std::collections::{HashMap, HashSet};
+
 use hydrascope_events::EpochMillis;
 use hydrascope_events::time::MILLIS_PER_DAY;
 
@@ -92,6 +94,63 @@ impl SignupTimes {
     }
 }
 
+/// Fewest accounts opened on one day for the day to be crowded: a handful of sign-ups is
+/// never evidence of a batch.
+pub const MIN_CROWDED_SIGNUPS: usize = 10;
+
+/// Days on which accounts were opened at least [`MIN_BURST_LIFT`] times faster than the
+/// established accounts were over their whole sign-up history (and at least
+/// [`MIN_CROWDED_SIGNUPS`] of them): an identity factory's batches, not days of honest
+/// sign-ups.
+///
+/// Newness is judged against the accounts presumed honest, and those include the fresh
+/// accounts of a campaign that detection has not yet found. When the campaign is large they
+/// are a large share of the presumed-honest accounts, their ages become the ordinary ones,
+/// and no campaign account looks new (at full scale, 9,200 of 10,600 missed campaign
+/// accounts lacked newness evidence). The accounts opened on crowded days are left out of
+/// that judgement. Established accounts give the honest base rate: they were opened long
+/// before the scan, one by one, and no campaign's account is among them.
+#[derive(Debug, Clone, Default)]
+pub struct CrowdedDays {
+    days: HashSet<i64>,
+}
+
+impl CrowdedDays {
+    /// The crowded days among the sign-up times of `all` accounts, against the sign-up times of
+    /// the `established` ones. Without established sign-ups there is no base rate and no day
+    /// is crowded.
+    pub fn of(
+        all: impl IntoIterator<Item = EpochMillis>,
+        established: impl IntoIterator<Item = EpochMillis>,
+    ) -> Self {
+        let established: Vec<i64> = established.into_iter().map(day_of).collect();
+        let (Some(first), Some(last)) = (established.iter().min(), established.iter().max()) else {
+            return CrowdedDays::default();
+        };
+        let base_rate = established.len() as f64 / (last - first + 1) as f64;
+        let threshold = (MIN_BURST_LIFT * base_rate).max(MIN_CROWDED_SIGNUPS as f64);
+        let mut per_day: HashMap<i64, usize> = HashMap::new();
+        for created in all {
+            *per_day.entry(day_of(created)).or_default() += 1;
+        }
+        let days = per_day
+            .into_iter()
+            .filter(|&(_, signups)| signups as f64 >= threshold)
+            .map(|(day, _)| day)
+            .collect();
+        CrowdedDays { days }
+    }
+
+    /// Whether an account created at `created` was opened on a crowded day.
+    pub fn contains(&self, created: EpochMillis) -> bool {
+        self.days.contains(&day_of(created))
+    }
+}
+
+fn day_of(time: EpochMillis) -> i64 {
+    time.div_euclid(MILLIS_PER_DAY)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,6 +187,27 @@ mod tests {
         let all: Vec<_> = (0..10_000).map(|i| Some(T0 + i * 30_000)).collect();
         let group: Vec<_> = all[..40].to_vec();
         assert_eq!(SignupTimes::of(all).burst(&group), None);
+    }
+
+    #[test]
+    fn a_day_with_ten_times_the_established_sign_up_rate_is_crowded() {
+        // Established accounts: 10 a day over the 1,000 days before T0. On T0's day 30
+        // accounts are opened (3 times that rate), on the next 150 (15 times).
+        let established: Vec<EpochMillis> = steady(1000, MILLIS_PER_DAY / 10)
+            .into_iter()
+            .flatten()
+            .collect();
+        let batch = |day: i64, n: i64| (0..n).map(move |i| T0 + day * MILLIS_PER_DAY + i * 1000);
+        let all = established
+            .iter()
+            .copied()
+            .chain(batch(0, 30))
+            .chain(batch(1, 150));
+        let crowded = CrowdedDays::of(all, established.iter().copied());
+        assert!(!crowded.contains(T0));
+        assert!(crowded.contains(T0 + MILLIS_PER_DAY));
+        assert!(!crowded.contains(T0 - 500 * MILLIS_PER_DAY));
+        assert!(!CrowdedDays::of(batch(1, 150), []).contains(T0 + MILLIS_PER_DAY));
     }
 
     #[test]
