@@ -20,7 +20,7 @@
 //! not account pairs, so a proxy pool held by tens of thousands of accounts costs one pass
 //! over its holders.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::evidence::{Edge, EvidenceKey};
 use super::graph::Graph;
@@ -39,8 +39,12 @@ pub const MIN_SHARED_INFRASTRUCTURE: f64 = 0.5;
 /// An account outside every cell — a *loner*, typically one with too little traffic or too
 /// few links to sit in a cell, or one run through a reseller whose addresses and card are
 /// not the operator's — joins the campaign whose infrastructure it shares or whose
-/// schedule it keeps ([`Schedules`]), when it matches exactly one: a loner matching two campaigns says
-/// nothing about which it serves. Loners taken in make their own keys part of their
+/// schedule it keeps ([`Schedules`]), when that campaign clearly dominates: it touches the
+/// loner through at least [`LONER_DOMINANCE`] times as many keys (a kept schedule or a lockstep
+/// partner counting as one) as any other campaign. A loner matching two campaigns about
+/// equally says nothing about which it serves; one that rotates through a residential proxy
+/// pool touches its own campaign through dozens of addresses and, by chance, another campaign
+/// on the same pool through one or two. Loners taken in make their own keys part of their
 /// campaign, so a loner whose card is shared only with another loner follows it in, round
 /// after round until none moves. `activity` holds every account's activity; only accounts
 /// marked in `candidate` are taken in by their schedule (the others have no keys here).
@@ -73,7 +77,9 @@ pub fn join_cells(
         let own = cell_of[account];
         if own != NONE {
             let kept = cell_schedules.kept_by(activity[account]);
-            touched.extend(kept.into_iter().filter(|&c| c != own));
+            for c in kept.into_iter().filter(|&c| c != own) {
+                *touched.entry(c).or_default() += 1;
+            }
         }
     }
     let joins = joining_pairs(cells, &cell_of, &touched, min_share);
@@ -139,9 +145,10 @@ impl<'t> SharedInfrastructure<'t> {
     }
 
     /// Per account: the labels (cells or campaigns), other than its own, of the accounts it
-    /// shares infrastructure with. `label` holds [`NONE`] for accounts without one.
-    fn touched(&self, label: &[u32]) -> Vec<HashSet<u32>> {
-        let mut touched = vec![HashSet::new(); label.len()];
+    /// shares infrastructure with, each with the number of keys and timing edges through
+    /// which it does. `label` holds [`NONE`] for accounts without one.
+    fn touched(&self, label: &[u32]) -> Vec<HashMap<u32, u32>> {
+        let mut touched = vec![HashMap::new(); label.len()];
         for holders in self.incidences.chunk_by(|x, y| x.0 == y.0) {
             let mut labels: Vec<u32> = holders
                 .iter()
@@ -152,14 +159,16 @@ impl<'t> SharedInfrastructure<'t> {
             labels.dedup();
             for (_, account) in holders {
                 let own = label[*account as usize];
-                touched[*account as usize].extend(labels.iter().filter(|&&l| l != own));
+                for &other in labels.iter().filter(|&&l| l != own) {
+                    *touched[*account as usize].entry(other).or_default() += 1;
+                }
             }
         }
         for edge in self.timing {
             for (x, y) in [(edge.a, edge.b), (edge.b, edge.a)] {
                 let other = label[y as usize];
                 if other != NONE && other != label[x as usize] {
-                    touched[x as usize].insert(other);
+                    *touched[x as usize].entry(other).or_default() += 1;
                 }
             }
         }
@@ -167,9 +176,13 @@ impl<'t> SharedInfrastructure<'t> {
     }
 }
 
-/// One round of taking loners in: each account outside every campaign whose infrastructure
-/// touches, or whose activity keeps the schedule of (`by_schedule`), exactly one campaign
-/// joins it. Returns whether any did.
+/// How many times more keys a loner must share with one campaign than with any other to join
+/// it (see [`join_cells`]).
+pub const LONER_DOMINANCE: u32 = 4;
+
+/// One round of taking loners in: each account outside every campaign joins the campaign that
+/// dominates the ones its infrastructure touches or whose schedule its activity keeps
+/// (`by_schedule`). Returns whether any did.
 fn take_in_loners(
     campaign_of: &mut [u32],
     shared: &SharedInfrastructure<'_>,
@@ -180,13 +193,29 @@ fn take_in_loners(
     for ((campaign, mut campaigns), scheduled) in
         campaign_of.iter_mut().zip(touched).zip(by_schedule)
     {
-        campaigns.extend(scheduled);
-        if *campaign == NONE && campaigns.len() == 1 {
-            *campaign = campaigns.into_iter().next().expect("one campaign");
+        if *campaign != NONE {
+            continue;
+        }
+        for &label in scheduled {
+            *campaigns.entry(label).or_default() += 1;
+        }
+        if let Some(dominant) = dominant(&campaigns) {
+            *campaign = dominant;
             moved = true;
         }
     }
     moved
+}
+
+/// The label touched through at least [`LONER_DOMINANCE`] times as many keys as any other
+/// (ties between labels broken by the smaller label, so the result does not depend on the
+/// map's order).
+fn dominant(touches: &HashMap<u32, u32>) -> Option<u32> {
+    let mut ranked: Vec<(u32, u32)> = touches.iter().map(|(&l, &n)| (n, l)).collect();
+    ranked.sort_unstable_by_key(|&(n, l)| (std::cmp::Reverse(n), l));
+    let &(top, label) = ranked.first()?;
+    let runner_up = ranked.get(1).map_or(0, |&(n, _)| n);
+    (top >= LONER_DOMINANCE * runner_up).then_some(label)
 }
 
 /// Events of the campaign its hot bins hold: the fewest ten-minute bins that hold half of them.
@@ -282,7 +311,7 @@ fn hot_bins(members: &[&ActivityBins]) -> Option<Vec<u32>> {
 fn joining_pairs(
     cells: &[Vec<u32>],
     cell_of: &[u32],
-    touched: &[HashSet<u32>],
+    touched: &[HashMap<u32, u32>],
     min_share: f64,
 ) -> Vec<(u32, u32, f64)> {
     let mut counts: HashMap<(u32, u32), usize> = HashMap::new();
@@ -291,7 +320,7 @@ fn joining_pairs(
         if own == NONE {
             continue;
         }
-        for &other in others {
+        for &other in others.keys() {
             *counts.entry((own, other)).or_default() += 1;
         }
     }
@@ -441,6 +470,23 @@ mod tests {
         assert_eq!(
             campaigns,
             [vec![0, 1, 2, 3, 4, 10, 11], vec![5, 6, 7, 8, 9]]
+        );
+    }
+
+    #[test]
+    fn a_loner_joins_the_campaign_it_shares_far_more_with() {
+        let cells = vec![(0..8).collect(), (8..16).collect()];
+        // Loner 16 rotates through the first campaign's eight exits and, once, through one of
+        // the second's; loner 17 shares two exits with the first and one with the second.
+        let exit = |n: u32| key(KeyKind::Ip, &format!("192.0.2.{n}"));
+        let keys = (0..16)
+            .map(|a| (a, exit(a)))
+            .chain((0..8).map(|n| (16, exit(n))))
+            .chain([(16, exit(8)), (17, exit(0)), (17, exit(1)), (17, exit(9))]);
+        let campaigns = join(18, &cells, keys, &[]);
+        assert_eq!(
+            campaigns,
+            [vec![0, 1, 2, 3, 4, 5, 6, 7, 16], (8..16).collect()]
         );
     }
 
