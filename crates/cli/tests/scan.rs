@@ -142,3 +142,24 @@ fn a_bad_policy_is_refused_with_the_key_named() {
     let message = String::from_utf8_lossy(&scan.stderr);
     assert!(message.contains("actions.challenge"), "{message}");
 }
+
+#[test]
+fn campaigns_are_written_without_their_values_when_the_evidence_pass_lacks_memory() {
+    let work = tempfile::tempdir().unwrap();
+    simulate(work.path(), "deepseek-2026", 0.05, 300, 3);
+    let scan = hydrascope(
+        &["scan", "sim", "--out", "scan", "--evidence-memory-mib", "0"],
+        work.path(),
+    );
+    assert_success(&scan);
+    let campaigns: serde_json::Value =
+        serde_json::from_slice(&fs::read(work.path().join("scan/campaigns.json")).unwrap())
+            .unwrap();
+    let campaigns = campaigns.as_array().unwrap();
+    assert!(!campaigns.is_empty());
+    for campaign in campaigns {
+        let reason = campaign["not_read"].as_str().unwrap();
+        assert!(reason.contains("--evidence-memory-mib"), "{reason}");
+        assert!(campaign["templates"].as_array().unwrap().is_empty());
+    }
+}

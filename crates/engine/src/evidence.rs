@@ -43,6 +43,8 @@ use datafusion::common::{JoinType, exec_datafusion_err};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::expr_fn::{count, min, sum};
@@ -61,6 +63,21 @@ use crate::input::{EVENTS_TABLE, register_events_again};
 use crate::scan::session_config;
 use crate::summaries::ACCOUNT_ID;
 
+/// Memory the evidence pass may hold before its operators spill to disk (4 GiB by default):
+/// at full scale (47,000 flagged accounts, one rotating address per exchange) the pass grew
+/// past the machine's 24 GB and the scan was killed after writing its verdicts. When
+/// spilling cannot keep the pass within it, the pass fails with
+/// [`is_memory_exhausted`] true, and the scan reports the campaigns without the values.
+pub const EVIDENCE_MEMORY: usize = 4 << 30;
+
+/// Whether an evidence pass failed because it needed more memory than it was given.
+pub fn is_memory_exhausted(error: &EngineError) -> bool {
+    matches!(
+        error,
+        EngineError::DataFusion(e) if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
+    )
+}
+
 /// What one campaign's accounts share.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct CampaignEvidence {
@@ -72,6 +89,9 @@ pub struct CampaignEvidence {
     /// the values that the most of the campaign's accounts used. Kinds that its traffic never
     /// carried are absent.
     pub infrastructure: BTreeMap<&'static str, SharedValues>,
+    /// Why the values were not read, when they were not (the other fields are then empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_read: Option<String>,
 }
 
 /// One template frame and how the campaign used it.
@@ -108,11 +128,13 @@ pub struct SharedValue {
 /// The evidence of every campaign of `members` (account id → campaign id), from `input` (the
 /// one the detection read, whose bad records it already quarantined): per campaign, the `top`
 /// template frames and the `top` values of each kind of infrastructure. Campaigns without
-/// events are absent.
+/// events are absent. The pass holds at most `memory_limit` bytes ([`EVIDENCE_MEMORY`]),
+/// spilling to the system's temporary directory.
 pub async fn campaign_evidence(
     input: &Path,
     members: &HashMap<String, String>,
     top: usize,
+    memory_limit: usize,
 ) -> Result<BTreeMap<String, CampaignEvidence>, EngineError> {
     if members.is_empty() || top == 0 {
         return Ok(BTreeMap::new());
@@ -121,7 +143,10 @@ pub async fn campaign_evidence(
     let mut config = session_config();
     // Rows of non-members are dropped while the Parquet scan decodes, before their prompts.
     config.options_mut().execution.parquet.pushdown_filters = true;
-    let ctx = SessionContext::new_with_config(config);
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(FairSpillPool::new(memory_limit)))
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(config, runtime);
     crate::register_functions(&ctx);
     register_events_again(&ctx, input)?;
     let batches = evidence_frame(&ctx, members, top).await?.collect().await?;

@@ -15,7 +15,8 @@ pub mod summaries;
 
 pub use error::EngineError;
 pub use evidence::{
-    CampaignEvidence, SharedTemplate, SharedValue, SharedValues, campaign_evidence,
+    CampaignEvidence, EVIDENCE_MEMORY, SharedTemplate, SharedValue, SharedValues,
+    campaign_evidence, is_memory_exhausted,
 };
 pub use functions::{SketchStats, register_functions};
 pub use input::{EVENTS_TABLE, RegisteredInput, register_events, register_events_again};

@@ -13,7 +13,9 @@ use std::net::IpAddr;
 use common::{core_summaries, ingested_input, raw_input};
 use hydrascope_core::content::PromptSketch;
 use hydrascope_engine::functions::evidence::EXAMPLE_CHARS;
-use hydrascope_engine::{CampaignEvidence, SharedValue, campaign_evidence};
+use hydrascope_engine::{
+    CampaignEvidence, EVIDENCE_MEMORY, SharedValue, campaign_evidence, is_memory_exhausted,
+};
 use hydrascope_events::Event;
 
 const T0: i64 = 1_776_816_000_000; // 2026-04-22T00:00:00Z
@@ -151,7 +153,9 @@ async fn evidence_of_raw(events: &[Event], top: usize) -> BTreeMap<String, Campa
     // A bad line, which the first pass quarantined: skipped here, not written again.
     let mut file = OpenOptions::new().append(true).open(&input).unwrap();
     writeln!(file, "not json").unwrap();
-    let evidence = campaign_evidence(&input, &members(), top).await.unwrap();
+    let evidence = campaign_evidence(&input, &members(), top, EVIDENCE_MEMORY)
+        .await
+        .unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1, "the pass wrote nothing beside its input");
     evidence
@@ -245,13 +249,25 @@ async fn the_evidence_is_the_same_on_every_run_and_road() {
 
     let dir = tempfile::tempdir().unwrap();
     let dataset = ingested_input(dir.path(), &events);
-    let canonical = campaign_evidence(&dataset, &members(), 10).await.unwrap();
+    let canonical = campaign_evidence(&dataset, &members(), 10, EVIDENCE_MEMORY)
+        .await
+        .unwrap();
     assert_eq!(canonical, first);
 }
 
 #[tokio::test]
 async fn no_campaigns_read_nothing() {
     let missing = std::path::Path::new("/nonexistent/input.jsonl");
-    let evidence = campaign_evidence(missing, &HashMap::new(), 10).await;
+    let evidence = campaign_evidence(missing, &HashMap::new(), 10, EVIDENCE_MEMORY).await;
     assert!(evidence.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_pass_that_needs_more_memory_than_it_may_hold_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = raw_input(dir.path(), &traffic());
+    let error = campaign_evidence(&input, &members(), 10, 1024)
+        .await
+        .expect_err("a kilobyte holds no aggregation");
+    assert!(is_memory_exhausted(&error), "{error}");
 }

@@ -41,6 +41,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     scan::run(&ScanArgs {
         input: sim_dir.clone(),
         out: scan_dir.clone(),
+        evidence_memory_mib: hydrascope_engine::EVIDENCE_MEMORY >> 20,
         detection: args.detection.clone(),
     })?;
     println!("\nhow the verdicts compare with the simulation's ground truth:\n");

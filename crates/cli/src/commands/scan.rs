@@ -30,6 +30,11 @@ pub struct ScanArgs {
     /// Output directory: verdicts.jsonl, campaigns.json, summary.md, quarantine.jsonl.
     #[arg(long)]
     pub out: PathBuf,
+    /// Memory the pass that reads the campaigns' shared values may hold before it spills to
+    /// disk; when that is not enough, campaigns are written without those values (each says
+    /// why in `not_read`).
+    #[arg(long, default_value_t = hydrascope_engine::EVIDENCE_MEMORY >> 20)]
+    pub evidence_memory_mib: usize,
     #[command(flatten)]
     pub detection: DetectionArgs,
 }
@@ -54,7 +59,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     let verdicts = verdicts(&result.summaries, &result.detection);
     write_jsonl(&args.out.join("verdicts.jsonl"), &verdicts)?;
     let mut campaigns = campaigns(&result);
-    attach_evidence(&runtime, &args.input, &mut campaigns)?;
+    let evidence_memory = args.evidence_memory_mib.saturating_mul(1 << 20);
+    attach_evidence(&runtime, &args.input, evidence_memory, &mut campaigns)?;
     fs::write(
         args.out.join("campaigns.json"),
         serde_json::to_vec_pretty(&campaigns)?,
@@ -320,6 +326,7 @@ fn campaign_report(
 fn attach_evidence(
     runtime: &tokio::runtime::Runtime,
     input: &Path,
+    memory_limit: usize,
     campaigns: &mut [CampaignReport],
 ) -> anyhow::Result<()> {
     let bar = progress::spinner("reading the campaigns' evidence");
@@ -327,10 +334,25 @@ fn attach_evidence(
         input,
         &membership(campaigns),
         TOP_VALUES,
+        memory_limit,
     ));
     bar.finish_and_clear();
-    let mut evidence = evidence
-        .with_context(|| format!("reading the campaigns' evidence in {}", input.display()))?;
+    let mut evidence = match evidence {
+        Err(error) if hydrascope_engine::is_memory_exhausted(&error) => {
+            let reason = format!(
+                "the values behind the evidence need more than the {} MiB the evidence pass may \
+                 hold (--evidence-memory-mib): {error}",
+                memory_limit >> 20
+            );
+            tracing::warn!("campaigns written without their shared values: {reason}");
+            for campaign in campaigns {
+                campaign.evidence.not_read = Some(reason.clone());
+            }
+            return Ok(());
+        }
+        evidence => evidence
+            .with_context(|| format!("reading the campaigns' evidence in {}", input.display()))?,
+    };
     for campaign in campaigns {
         campaign.evidence = evidence.remove(&campaign.id).unwrap_or_default();
     }
