@@ -243,11 +243,22 @@ async fn value_uses(
     let evidence = ctx.udf(evidence::NAME)?.call(evidence_args);
     let entry = |field: &str| get_field(col(EVIDENCE), field).alias(field);
     let turn_index = || col(ContractField::TurnIndex.name());
-    Ok(ctx
+    let member_events = ctx
         .table(EVENTS_TABLE)
         .await?
-        .filter(col(ACCOUNT_ID).in_list(member_ids, false))?
-        .join(campaigns, JoinType::Inner, &[ACCOUNT_ID], &[MEMBER], None)?
+        .filter(col(ACCOUNT_ID).in_list(member_ids, false))?;
+    // The membership is the join's build side (the left one, which a hash join holds in
+    // memory) and the events stream past it: raw input has no statistics for the planner to
+    // swap sides by, and with the events on the left the join held every member event (2 GB
+    // at full scale before the pass ran out of memory).
+    Ok(campaigns
+        .join(
+            member_events,
+            JoinType::Inner,
+            &[MEMBER],
+            &[ACCOUNT_ID],
+            None,
+        )?
         .select(vec![
             col(CAMPAIGN),
             col(ACCOUNT_ID),
