@@ -43,6 +43,7 @@ use datafusion::common::{JoinType, exec_datafusion_err};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::FunctionRegistry;
+use datafusion::execution::disk_manager::DiskManagerBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::functions::core::expr_fn::get_field;
@@ -70,7 +71,13 @@ use crate::summaries::ACCOUNT_ID;
 /// [`is_memory_exhausted`] true, and the scan reports the campaigns without the values.
 pub const EVIDENCE_MEMORY: usize = 4 << 30;
 
-/// Whether an evidence pass failed because it needed more memory than it was given.
+/// Disk the evidence pass may spill to in the system's temporary directory: at full scale it
+/// spilled more than 5 GB within four minutes. A pass that needs more fails as one that needs
+/// more memory does ([`is_memory_exhausted`]), rather than filling the disk.
+pub const EVIDENCE_SPILL: u64 = 4 << 30;
+
+/// Whether an evidence pass failed because it needed more memory or spill space than it was
+/// given.
 pub fn is_memory_exhausted(error: &EngineError) -> bool {
     matches!(
         error,
@@ -129,7 +136,7 @@ pub struct SharedValue {
 /// one the detection read, whose bad records it already quarantined): per campaign, the `top`
 /// template frames and the `top` values of each kind of infrastructure. Campaigns without
 /// events are absent. The pass holds at most `memory_limit` bytes ([`EVIDENCE_MEMORY`]),
-/// spilling to the system's temporary directory.
+/// spilling at most [`EVIDENCE_SPILL`] bytes to the system's temporary directory.
 pub async fn campaign_evidence(
     input: &Path,
     members: &HashMap<String, String>,
@@ -145,6 +152,9 @@ pub async fn campaign_evidence(
     config.options_mut().execution.parquet.pushdown_filters = true;
     let runtime = RuntimeEnvBuilder::new()
         .with_memory_pool(Arc::new(FairSpillPool::new(memory_limit)))
+        .with_disk_manager_builder(
+            DiskManagerBuilder::default().with_max_temp_directory_size(EVIDENCE_SPILL),
+        )
         .build_arc()?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     crate::register_functions(&ctx);

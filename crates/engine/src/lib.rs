@@ -15,7 +15,7 @@ pub mod summaries;
 
 pub use error::EngineError;
 pub use evidence::{
-    CampaignEvidence, EVIDENCE_MEMORY, SharedTemplate, SharedValue, SharedValues,
+    CampaignEvidence, EVIDENCE_MEMORY, EVIDENCE_SPILL, SharedTemplate, SharedValue, SharedValues,
     campaign_evidence, is_memory_exhausted,
 };
 pub use functions::{SketchStats, register_functions};

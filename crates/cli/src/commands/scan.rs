@@ -340,9 +340,11 @@ fn attach_evidence(
     let mut evidence = match evidence {
         Err(error) if hydrascope_engine::is_memory_exhausted(&error) => {
             let reason = format!(
-                "the values behind the evidence need more than the {} MiB the evidence pass may \
-                 hold (--evidence-memory-mib): {error}",
-                memory_limit >> 20
+                "the values behind the evidence need more than the {} MiB of memory \
+                 (--evidence-memory-mib) and {} MiB of spill space the evidence pass may use: \
+                 {error}",
+                memory_limit >> 20,
+                hydrascope_engine::EVIDENCE_SPILL >> 20
             );
             tracing::warn!("campaigns written without their shared values: {reason}");
             for campaign in campaigns {
