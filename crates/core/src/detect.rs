@@ -310,14 +310,13 @@ fn reference_population(
 
 /// The days on which far more accounts were opened than the established accounts' rate.
 fn crowded_days(summaries: &[(String, AccountSummary)], established: &[bool]) -> CrowdedDays {
-    let created_by = |only_established: bool| {
-        summaries
-            .iter()
-            .zip(established)
-            .filter(move |(_, e)| **e || !only_established)
-            .filter_map(|((_, s), _)| created(s))
-    };
-    CrowdedDays::of(created_by(false), created_by(true))
+    let all = summaries.iter().filter_map(|(_, s)| created(s));
+    let of_established = summaries
+        .iter()
+        .zip(established)
+        .filter(|(_, e)| **e)
+        .filter_map(|((_, s), _)| created(s));
+    CrowdedDays::of(all, of_established)
 }
 
 /// One account's evidence and score in one round of reference refinement.
@@ -488,14 +487,19 @@ mod tests {
         assert_eq!(detection.reference_accounts, 320);
     }
 
-    #[test]
-    fn fresh_accounts_in_the_reference_do_not_define_normal_behaviour() {
-        // A reference that a campaign's missed accounts came back into, outnumbering the
-        // honest ones: two hundred chatters and three hundred fresh harvesters.
-        let summaries: Vec<(String, AccountSummary)> = (0..200)
+    /// A reference that a campaign's missed accounts came back into, outnumbering the honest
+    /// ones: two hundred chatters, opened one a day over years, then three hundred fresh
+    /// harvesters, opened within five hours of one day.
+    fn outnumbered_reference() -> Vec<(String, AccountSummary)> {
+        (0..200)
             .map(|i| (format!("chat-{i:03}"), chatter(i)))
             .chain((0..300).map(|i| sock(i, 200, 300, 100)))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn fresh_accounts_in_the_reference_do_not_define_normal_behaviour() {
+        let summaries = outnumbered_reference();
         let everyone = vec![true; summaries.len()];
         let population = reference_population(&summaries, &everyone, &CrowdedDays::default());
         let sock = &summaries[200].1;
@@ -510,12 +514,7 @@ mod tests {
 
     #[test]
     fn a_campaigns_sign_up_batch_does_not_make_being_new_ordinary() {
-        // The same reference; the harvesters were all opened within five hours of one day,
-        // the chatters one a day over years.
-        let summaries: Vec<(String, AccountSummary)> = (0..200)
-            .map(|i| (format!("chat-{i:03}"), chatter(i)))
-            .chain((0..300).map(|i| sock(i, 200, 300, 100)))
-            .collect();
+        let summaries = outnumbered_reference();
         let established: Vec<bool> = summaries.iter().map(|(_, s)| is_established(s)).collect();
         let crowded = crowded_days(&summaries, &established);
         let everyone = vec![true; summaries.len()];

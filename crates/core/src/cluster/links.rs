@@ -335,10 +335,11 @@ impl KeyIndex {
         &self.held[self.held_start[a]..self.held_start[a + 1]]
     }
 
-    /// The corroborating keys an account holds: the tail of [`KeyIndex::held_by`].
-    fn corroborating_held_by(&self, account: u32) -> &[u32] {
+    /// The keys an account holds ([`KeyIndex::held_by`]), split into those that propose pairs
+    /// and the corroborating ones after them.
+    fn held_split(&self, account: u32) -> (&[u32], &[u32]) {
         let held = self.held_by(account);
-        &held[held.partition_point(|&key| key < self.first_corroborating)..]
+        held.split_at(held.partition_point(|&key| key < self.first_corroborating))
     }
 
     /// Every pair of accounts that a proposing key links and whose kept keys are worth at least
@@ -350,18 +351,17 @@ impl KeyIndex {
         let mut held_by_a = vec![0u32; self.keys.len() - self.first_corroborating as usize];
         let mut edges = Vec::new();
         for a in 0..self.accounts {
-            let held = self.held_by(a);
-            let proposing = held.partition_point(|&key| key < self.first_corroborating);
-            for &key in &held[..proposing] {
+            let (proposing, corroborating) = self.held_split(a);
+            for &key in proposing {
                 let holders = self.holders_of(key);
                 let later = &holders[holders.partition_point(|&b| b <= a)..];
                 scratch.add(later, self.kind_of(key), self.weights[key as usize]);
             }
-            for &key in &held[proposing..] {
+            for &key in corroborating {
                 held_by_a[(key - self.first_corroborating) as usize] = a + 1;
             }
             scratch.corroborate(|b, add| {
-                for &key in self.corroborating_held_by(b) {
+                for &key in self.held_split(b).1 {
                     if held_by_a[(key - self.first_corroborating) as usize] == a + 1 {
                         add(self.kind_of(key), self.weights[key as usize]);
                     }
