@@ -9,13 +9,18 @@
 //! they use, each with how many of the campaign's accounts and exchanges it covers.
 //!
 //! ```text
-//! events ─► WHERE account_id IN (members) ─► JOIN members (campaign)
-//!        ─► UNNEST hs_event_evidence(…)                 one row per event and value
-//!        ─► GROUP BY campaign, kind, value, account_id  exchanges, min(example)
-//!        ─► GROUP BY campaign, kind, value              accounts, exchanges,
-//!                                                       hs_smallest_texts(example)
-//!        ─► row_number() by accounts, per kind, ≤ top   and count(*) of the kind's values
+//! events ─► WHERE account_id IN (members) ─► JOIN members (campaign, member)
+//!        ─► UNNEST hs_event_evidence(…)                one row per event and value
+//!        ─► GROUP BY campaign, kind, code, member      exchanges, min(label), min(example)
+//!        ─► GROUP BY campaign, kind, code              accounts, exchanges, min(label),
+//!                                                      hs_smallest_texts(example)
+//!        ─► row_number() by accounts, per kind, ≤ top  and count(*) of the kind's values
 //! ```
+//!
+//! Campaigns, members and values are fixed-width numbers in the plan (a value is its code,
+//! see [`hs_event_evidence`](crate::functions::evidence)), and become text only for the rows
+//! kept: at full scale a campaign behind rotating proxies gives about one group per exchange,
+//! tens of millions, which the pass must hold or spill.
 //!
 //! Grouping by account before grouping by value counts distinct accounts with the engine's
 //! ordinary (fast) aggregates, and keeps one example per account and value (its smallest
@@ -31,12 +36,14 @@
 //! conversation: 4.2 GB for 10,000 flagged accounts, most of the scan's peak memory. A frame
 //! worth showing is one many accounts fill, so a few hundred witnesses fill it too.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt64Type};
 use datafusion::common::{JoinType, exec_datafusion_err};
@@ -58,7 +65,9 @@ use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::EngineError;
-use crate::functions::evidence::{self, EXAMPLE, KIND, TEMPLATE, VALUE};
+use crate::functions::evidence::{
+    self, CODE_HIGH, CODE_LOW, EXAMPLE, KIND, LABEL, TEMPLATE, value_text,
+};
 use crate::functions::examples;
 use crate::input::{EVENTS_TABLE, register_events_again};
 use crate::scan::session_config;
@@ -159,10 +168,14 @@ pub async fn campaign_evidence(
     let ctx = SessionContext::new_with_config_rt(config, runtime);
     crate::register_functions(&ctx);
     register_events_again(&ctx, input)?;
-    let batches = evidence_frame(&ctx, members, top).await?.collect().await?;
+    let membership = Membership::new(members);
+    let batches = evidence_frame(&ctx, &membership, top)
+        .await?
+        .collect()
+        .await?;
     let mut campaigns = BTreeMap::new();
     for batch in &batches {
-        read_rows(batch, &mut campaigns)?;
+        read_rows(batch, &membership.campaigns, &mut campaigns)?;
     }
     tracing::info!(
         campaigns = campaigns.len(),
@@ -179,6 +192,7 @@ pub const WITNESSES: usize = 500;
 /// Column names of the plan.
 const CAMPAIGN: &str = "campaign";
 const MEMBER: &str = "member";
+const MEMBER_ID: &str = "member_id";
 const WITNESS: &str = "witness";
 const EVIDENCE: &str = "evidence";
 const EXCHANGES: &str = "exchanges";
@@ -192,14 +206,16 @@ const DISTINCT: &str = "distinct_values";
 /// campaign, kind and rank.
 async fn evidence_frame(
     ctx: &SessionContext,
-    members: &HashMap<String, String>,
+    membership: &Membership<'_>,
     top: usize,
 ) -> Result<DataFrame, EngineError> {
-    let uses = value_uses(ctx, members).await?;
+    let uses = value_uses(ctx, membership).await?;
+    let value = || vec![col(CAMPAIGN), col(KIND), col(CODE_HIGH), col(CODE_LOW)];
     let per_account = uses.aggregate(
-        vec![col(CAMPAIGN), col(KIND), col(VALUE), col(ACCOUNT_ID)],
+        [value(), vec![col(MEMBER_ID)]].concat(),
         vec![
             count(lit(1)).alias(EXCHANGES),
+            min(col(LABEL)).alias(LABEL),
             min(col(EXAMPLE)).alias(EXAMPLE),
         ],
     )?;
@@ -207,11 +223,12 @@ async fn evidence_frame(
     let per_value = vec![
         count(lit(1)).alias(ACCOUNTS),
         sum(col(EXCHANGES)).alias(EXCHANGES),
+        min(col(LABEL)).alias(LABEL),
         examples.alias(EXAMPLES),
     ];
     let partition = vec![col(CAMPAIGN), col(KIND)];
     Ok(per_account
-        .aggregate(vec![col(CAMPAIGN), col(KIND), col(VALUE)], per_value)?
+        .aggregate(value(), per_value)?
         // One window per sort order: DataFusion plans a window node for each.
         .window(vec![
             Expr::from(WindowFunction::new(count_udaf(), vec![lit(1)]))
@@ -225,7 +242,8 @@ async fn evidence_frame(
                 .order_by(vec![
                     col(ACCOUNTS).sort(false, false),
                     col(EXCHANGES).sort(false, false),
-                    col(VALUE).sort(true, false),
+                    col(CODE_HIGH).sort(true, false),
+                    col(CODE_LOW).sort(true, false),
                 ])
                 .build()?
                 .alias(RANK),
@@ -238,17 +256,19 @@ async fn evidence_frame(
         ])?)
 }
 
-/// One row per member event and value it carries: campaign, account, kind, value and
-/// (templates) the prompt. The filter on account ids comes first, so that a Parquet scan
-/// skips what it can and nothing else of non-members is decoded or analysed.
+/// One row per member event and value it carries: campaign, member, kind, the value's code
+/// and label, and (templates) the prompt. The filter on account ids comes first, so that a
+/// Parquet scan skips what it can and nothing else of non-members is decoded or analysed.
 async fn value_uses(
     ctx: &SessionContext,
-    members: &HashMap<String, String>,
+    membership: &Membership<'_>,
 ) -> Result<DataFrame, EngineError> {
-    let mut ids: Vec<&String> = members.keys().collect();
-    ids.sort();
-    let member_ids = ids.iter().map(|id| lit(id.as_str())).collect();
-    let campaigns = ctx.read_batch(membership_batch(members)?)?;
+    let member_ids = membership
+        .members
+        .iter()
+        .map(|(id, _)| lit(id.as_str()))
+        .collect();
+    let campaigns = ctx.read_batch(membership.batch()?)?;
     let evidence_args = evidence::columns().into_iter().map(col).collect();
     let evidence = ctx.udf(evidence::NAME)?.call(evidence_args);
     let entry = |field: &str| get_field(col(EVIDENCE), field).alias(field);
@@ -271,7 +291,7 @@ async fn value_uses(
         )?
         .select(vec![
             col(CAMPAIGN),
-            col(ACCOUNT_ID),
+            col(MEMBER_ID),
             col(WITNESS),
             turn_index(),
             evidence.alias(EVIDENCE),
@@ -279,10 +299,12 @@ async fn value_uses(
         .unnest_columns(&[EVIDENCE])?
         .select(vec![
             col(CAMPAIGN),
-            col(ACCOUNT_ID),
+            col(MEMBER_ID),
             turn_index(),
             entry(KIND),
-            entry(VALUE),
+            entry(CODE_HIGH),
+            entry(CODE_LOW),
+            entry(LABEL),
             when(col(WITNESS), get_field(col(EVIDENCE), EXAMPLE))
                 .end()?
                 .alias(EXAMPLE),
@@ -297,27 +319,68 @@ async fn value_uses(
         )?)
 }
 
-/// `members` as a table: member account id, campaign id, and whether the member is one of
-/// its campaign's witnesses.
-fn membership_batch(members: &HashMap<String, String>) -> Result<RecordBatch, DataFusionError> {
-    let witnesses = witnesses(members);
-    let mut pairs: Vec<(&String, &String)> = members.iter().collect();
-    pairs.sort();
-    let schema = Schema::new(vec![
-        Field::new(MEMBER, DataType::Utf8, false),
-        Field::new(CAMPAIGN, DataType::Utf8, false),
-        Field::new(WITNESS, DataType::Boolean, false),
-    ]);
-    let accounts: StringArray = pairs.iter().map(|(a, _)| Some(a.as_str())).collect();
-    let campaigns: StringArray = pairs.iter().map(|(_, c)| Some(c.as_str())).collect();
-    let witness: BooleanArray = pairs
-        .iter()
-        .map(|(a, _)| Some(witnesses.contains(a.as_str())))
-        .collect();
-    Ok(RecordBatch::try_new(
-        Arc::new(schema),
-        vec![Arc::new(accounts), Arc::new(campaigns), Arc::new(witness)],
-    )?)
+/// The campaigns' members, numbered: the plan groups by a member's and a campaign's number
+/// rather than by their ids.
+struct Membership<'a> {
+    /// Member account ids with their campaign's number, by account id.
+    members: Vec<(&'a String, u32)>,
+    /// Campaign ids by number.
+    campaigns: Vec<&'a str>,
+    witnesses: HashSet<&'a str>,
+}
+
+impl<'a> Membership<'a> {
+    fn new(members: &'a HashMap<String, String>) -> Self {
+        let campaigns: Vec<&str> = members
+            .values()
+            .map(String::as_str)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let number = |campaign: &str| {
+            campaigns
+                .binary_search(&campaign)
+                .expect("a member's campaign is listed") as u32
+        };
+        let mut numbered: Vec<(&String, u32)> = members
+            .iter()
+            .map(|(account, campaign)| (account, number(campaign)))
+            .collect();
+        numbered.sort();
+        Membership {
+            members: numbered,
+            witnesses: witnesses(members),
+            campaigns,
+        }
+    }
+
+    /// The membership as a table: member account id, member number, campaign number, and
+    /// whether the member is one of its campaign's witnesses.
+    fn batch(&self) -> Result<RecordBatch, DataFusionError> {
+        let schema = Schema::new(vec![
+            Field::new(MEMBER, DataType::Utf8, false),
+            Field::new(MEMBER_ID, DataType::UInt32, false),
+            Field::new(CAMPAIGN, DataType::UInt32, false),
+            Field::new(WITNESS, DataType::Boolean, false),
+        ]);
+        let accounts: StringArray = self.members.iter().map(|(a, _)| Some(a.as_str())).collect();
+        let numbers: UInt32Array = (0..self.members.len() as u32).map(Some).collect();
+        let campaigns: UInt32Array = self.members.iter().map(|(_, c)| Some(*c)).collect();
+        let witness: BooleanArray = self
+            .members
+            .iter()
+            .map(|(a, _)| Some(self.witnesses.contains(a.as_str())))
+            .collect();
+        Ok(RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(accounts),
+                Arc::new(numbers),
+                Arc::new(campaigns),
+                Arc::new(witness),
+            ],
+        )?)
+    }
 }
 
 /// The [`WITNESSES`] members of each campaign with the smallest hashes of their ids: a sample
@@ -343,11 +406,13 @@ fn witnesses(members: &HashMap<String, String>) -> HashSet<&str> {
 /// Adds the plan's rows (in rank order) to the campaigns' evidence.
 fn read_rows(
     batch: &RecordBatch,
+    campaign_ids: &[&str],
     campaigns: &mut BTreeMap<String, CampaignEvidence>,
 ) -> Result<(), EngineError> {
-    let campaign = strings(batch, CAMPAIGN)?;
+    let campaign = counts(batch, CAMPAIGN)?;
     let kind = strings(batch, KIND)?;
-    let value = strings(batch, VALUE)?;
+    let (high, low) = (counts(batch, CODE_HIGH)?, counts(batch, CODE_LOW)?);
+    let label = strings(batch, LABEL)?;
     let accounts = counts(batch, ACCOUNTS)?;
     let exchanges = counts(batch, EXCHANGES)?;
     let distinct = counts(batch, DISTINCT)?;
@@ -355,10 +420,14 @@ fn read_rows(
         .as_list_opt::<i32>()
         .ok_or_else(|| exec_datafusion_err!("the examples are not a list"))?;
     for row in 0..batch.num_rows() {
-        let evidence = campaigns.entry(campaign.value(row).to_owned()).or_default();
+        let campaign = campaign_ids[count_at(&campaign, row) as usize];
+        let evidence = campaigns.entry(campaign.to_owned()).or_default();
         let (accounts, exchanges) = (count_at(&accounts, row), count_at(&exchanges, row));
-        let value = value.value(row).to_owned();
         let kind = kind.value(row);
+        let code = (count_at(&high, row), count_at(&low, row));
+        let label = label.is_valid(row).then(|| label.value(row));
+        let value = value_text(kind, code, label)
+            .ok_or_else(|| exec_datafusion_err!("a value of kind {kind} without its text"))?;
         if kind == TEMPLATE {
             evidence.distinct_templates = count_at(&distinct, row);
             evidence.templates.push(SharedTemplate {
@@ -422,7 +491,8 @@ mod tests {
             .map(|i| (format!("big-{i}"), "c-0001".to_owned()))
             .chain((0..10).map(|i| (format!("small-{i}"), "c-0002".to_owned())))
             .collect();
-        let chosen = witnesses(&members);
+        let membership = Membership::new(&members);
+        let chosen = &membership.witnesses;
         let of = |campaign: &str| {
             chosen
                 .iter()
@@ -431,8 +501,9 @@ mod tests {
         };
         assert_eq!(of("c-0001"), WITNESSES);
         assert_eq!(of("c-0002"), 10);
-        let batch = membership_batch(&members).unwrap();
+        let batch = membership.batch().unwrap();
         let flags = batch.column_by_name(WITNESS).unwrap().as_boolean();
         assert_eq!(flags.true_count(), WITNESSES + 10);
+        assert_eq!(membership.campaigns, ["c-0001", "c-0002"]);
     }
 }
