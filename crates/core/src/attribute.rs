@@ -26,6 +26,7 @@ use crate::cluster::{
     MIN_SHARED_INFRASTRUCTURE, dense_sets, describe_groups, join_cells, number_groups,
     strong_edges,
 };
+use crate::keys::KeyKind;
 
 /// Share of a key's holders that must be flagged for the key to be theirs: nearly all, so
 /// that a small reseller whose few honest customers are outnumbered by an operator's
@@ -159,29 +160,74 @@ fn owned_keys(
     keys: impl Iterator<Item = (u32, EvidenceKey)>,
     flagged: &[bool],
 ) -> Vec<(u32, EvidenceKey)> {
+    let incidences = operator_incidences(keys);
+    let mut owned = Vec::new();
+    for holders in owned_holders(&incidences, flagged) {
+        owned.extend(
+            holders
+                .iter()
+                .filter(|(_, a)| flagged[*a as usize])
+                .map(|&(key, account)| (account, key)),
+        );
+    }
+    owned
+}
+
+/// Per account: how many flagged accounts it shares a payment instrument with that the
+/// flagged accounts own (see [`owned_keys`]), the most over its instruments; 0 for flagged
+/// accounts and for accounts without such an instrument.
+///
+/// An operator pays for its accounts from a few cards or a payment pool, and a card that
+/// nearly only flagged accounts pay with is the operator's: an account it also pays for,
+/// missed by its own evidence, is most likely one more of the operator's accounts.
+/// Instruments alone are used, not addresses or clients: honest people share a café's
+/// network or a common client with an operator's accounts by chance, but not a card.
+pub(crate) fn instrument_kin(
+    summaries: &[(String, AccountSummary)],
+    flagged: &[bool],
+) -> Vec<usize> {
+    let payments = summaries.iter().enumerate().flat_map(|(i, (_, summary))| {
+        summary
+            .link_keys()
+            .filter(|(key, _)| key.kind == KeyKind::PaymentFp)
+            .map(move |(key, _)| (i as u32, EvidenceKey::from(key)))
+    });
+    let incidences = operator_incidences(payments);
+    let mut kin = vec![0; summaries.len()];
+    for holders in owned_holders(&incidences, flagged) {
+        let flagged_holders = holders.iter().filter(|(_, a)| flagged[*a as usize]).count();
+        for (_, account) in holders.iter().filter(|(_, a)| !flagged[*a as usize]) {
+            let kin = &mut kin[*account as usize];
+            *kin = (*kin).max(flagged_holders);
+        }
+    }
+    kin
+}
+
+/// `(key, account)` incidences of the keys of kinds that belong to one operator, sorted and
+/// distinct.
+fn operator_incidences(keys: impl Iterator<Item = (u32, EvidenceKey)>) -> Vec<(EvidenceKey, u32)> {
     let mut incidences: Vec<(EvidenceKey, u32)> = keys
         .filter(|(_, key)| key.kind.specific_to_operators())
         .map(|(account, key)| (key, account))
         .collect();
     incidences.sort_unstable();
     incidences.dedup();
-    let mut owned = Vec::new();
-    for holders in incidences.chunk_by(|x, y| x.0 == y.0) {
+    incidences
+}
+
+/// The holders of each key the flagged accounts own, from sorted `incidences`.
+fn owned_holders<'i>(
+    incidences: &'i [(EvidenceKey, u32)],
+    flagged: &'i [bool],
+) -> impl Iterator<Item = &'i [(EvidenceKey, u32)]> {
+    incidences.chunk_by(|x, y| x.0 == y.0).filter(|holders| {
         let flagged_holders = holders.iter().filter(|(_, a)| flagged[*a as usize]).count();
         let other_holders = holders.len() - flagged_holders;
-        if flagged_holders >= 2
+        flagged_holders >= 2
             && flagged_holders as f64 >= OWNED_SHARE * holders.len() as f64
             && other_holders <= OTHERS_POPULAR_FLOOR
-        {
-            owned.extend(
-                holders
-                    .iter()
-                    .filter(|(_, a)| flagged[*a as usize])
-                    .map(|&(key, account)| (account, key)),
-            );
-        }
-    }
-    owned
+    })
 }
 
 #[cfg(test)]
@@ -215,6 +261,46 @@ mod tests {
         let owned = owned_keys(keys.into_iter(), &flagged);
         assert!(owned.iter().all(|(_, key)| *key == operator));
         assert_eq!(owned.len(), 100);
+    }
+
+    /// An account that paid once with `card`, from `ip`.
+    fn paying(card: &str, ip: &str) -> (String, AccountSummary) {
+        let mut event = hydrascope_events::Event::new(crate::test_traffic::T0, "a");
+        event.payment_fp = Some(card.to_owned());
+        event.ip = Some(ip.parse().unwrap());
+        let summary = crate::test_traffic::summary_of(&event, [(event.ts, "hi".to_owned())]);
+        (format!("acct_{card}_{ip}"), summary)
+    }
+
+    #[test]
+    fn an_account_paying_with_the_flagged_accounts_card_is_their_kin() {
+        // 0..5 flagged and 5 not, all on the operator's card; 6, 7 flagged and 8..11 not on
+        // a family's card; 12..15 flagged on their own cards, sharing an address with 16.
+        let mut summaries: Vec<_> = (0..6)
+            .map(|i| paying("op", &format!("10.0.0.{i}")))
+            .collect();
+        summaries.extend((0..6).map(|i| paying("family", &format!("10.0.1.{i}"))));
+        summaries.extend((0..5).map(|i| paying(&format!("own{i}"), "10.0.2.1")));
+        let flagged: Vec<bool> = (0..17)
+            .map(|a| a < 5 || a == 6 || a == 7 || (12..16).contains(&a))
+            .collect();
+        let kin = instrument_kin(&summaries, &flagged);
+        assert_eq!(
+            kin[5], 5,
+            "the operator's card: 5 of its 6 holders are flagged"
+        );
+        assert!(
+            kin[8..12].iter().all(|&k| k == 0),
+            "2 of 6 flagged: the family's card"
+        );
+        assert_eq!(
+            kin[16], 0,
+            "an address shared with flagged accounts is no card"
+        );
+        assert!(
+            kin[..5].iter().all(|&k| k == 0),
+            "flagged accounts are nobody's kin"
+        );
     }
 
     #[test]

@@ -96,6 +96,9 @@ pub(crate) fn verdicts(
                 .strong_evidence()
                 .map(|e| signal_value(e, reference, outcome.assessment.pooled))
                 .collect();
+            if outcome.kin > 0 {
+                signals.push(kin_signal(outcome));
+            }
             if let Some(g) = outcome.group {
                 signals.push(group_signal(detection, g, outcome));
                 if let Some(burst) = &detection.bursts[g] {
@@ -157,6 +160,18 @@ fn group_signal(detection: &Detection, group: usize, outcome: &AccountOutcome) -
             group.members.len(),
             kinds.join(", "),
             outcome.group_evidence
+        ),
+    }
+}
+
+fn kin_signal(outcome: &AccountOutcome) -> SignalValue {
+    SignalValue {
+        name: "shared_payment".into(),
+        value: outcome.kin as f64,
+        detail: format!(
+            "pays with an instrument that {} flagged accounts, and nearly no one else, pay with \
+             (evidence {:.2})",
+            outcome.kin, outcome.group_evidence
         ),
     }
 }
