@@ -85,13 +85,43 @@ pub const EVIDENCE_MEMORY: usize = 4 << 30;
 /// more memory does ([`is_memory_exhausted`]), rather than filling the disk.
 pub const EVIDENCE_SPILL: u64 = 4 << 30;
 
+/// What the evidence pass may hold in memory and spill to disk, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceLimits {
+    pub memory: usize,
+    pub spill: u64,
+}
+
+impl Default for EvidenceLimits {
+    fn default() -> Self {
+        EvidenceLimits {
+            memory: EVIDENCE_MEMORY,
+            spill: EVIDENCE_SPILL,
+        }
+    }
+}
+
 /// Whether an evidence pass failed because it needed more memory or spill space than it was
 /// given.
+///
+/// Running out of memory is a [`DataFusionError::ResourcesExhausted`]. Running out of spill
+/// space is not typed: the engine's spill file fails the write with an I/O error whose only
+/// mark is its message, which names the setting to raise (`max_temp_directory_size`, as the
+/// engine's own tests recognise it), wrapped by the Arrow writer.
 pub fn is_memory_exhausted(error: &EngineError) -> bool {
-    matches!(
-        error,
-        EngineError::DataFusion(e) if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
-    )
+    const SPILL_LIMIT: &str = "max_temp_directory_size";
+    let EngineError::DataFusion(error) = error else {
+        return false;
+    };
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = next {
+        match (error.downcast_ref(), error.downcast_ref::<std::io::Error>()) {
+            (Some(DataFusionError::ResourcesExhausted(_)), _) => return true,
+            (_, Some(io)) if io.to_string().contains(SPILL_LIMIT) => return true,
+            _ => next = error.source(),
+        }
+    }
+    false
 }
 
 /// What one campaign's accounts share.
@@ -144,13 +174,14 @@ pub struct SharedValue {
 /// The evidence of every campaign of `members` (account id → campaign id), from `input` (the
 /// one the detection read, whose bad records it already quarantined): per campaign, the `top`
 /// template frames and the `top` values of each kind of infrastructure. Campaigns without
-/// events are absent. The pass holds at most `memory_limit` bytes ([`EVIDENCE_MEMORY`]),
-/// spilling at most [`EVIDENCE_SPILL`] bytes to the system's temporary directory.
+/// events are absent. The pass holds at most `limits.memory` bytes ([`EVIDENCE_MEMORY`]),
+/// spilling at most `limits.spill` bytes ([`EVIDENCE_SPILL`]) to the system's temporary
+/// directory.
 pub async fn campaign_evidence(
     input: &Path,
     members: &HashMap<String, String>,
     top: usize,
-    memory_limit: usize,
+    limits: EvidenceLimits,
 ) -> Result<BTreeMap<String, CampaignEvidence>, EngineError> {
     if members.is_empty() || top == 0 {
         return Ok(BTreeMap::new());
@@ -160,9 +191,9 @@ pub async fn campaign_evidence(
     // Rows of non-members are dropped while the Parquet scan decodes, before their prompts.
     config.options_mut().execution.parquet.pushdown_filters = true;
     let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(FairSpillPool::new(memory_limit)))
+        .with_memory_pool(Arc::new(FairSpillPool::new(limits.memory)))
         .with_disk_manager_builder(
-            DiskManagerBuilder::default().with_max_temp_directory_size(EVIDENCE_SPILL),
+            DiskManagerBuilder::default().with_max_temp_directory_size(limits.spill),
         )
         .build_arc()?;
     let ctx = SessionContext::new_with_config_rt(config, runtime);

@@ -15,8 +15,8 @@ pub mod summaries;
 
 pub use error::EngineError;
 pub use evidence::{
-    CampaignEvidence, EVIDENCE_MEMORY, EVIDENCE_SPILL, SharedTemplate, SharedValue, SharedValues,
-    campaign_evidence, is_memory_exhausted,
+    CampaignEvidence, EVIDENCE_MEMORY, EVIDENCE_SPILL, EvidenceLimits, SharedTemplate, SharedValue,
+    SharedValues, campaign_evidence, is_memory_exhausted,
 };
 pub use functions::{SketchStats, register_functions};
 pub use input::{EVENTS_TABLE, RegisteredInput, register_events, register_events_again};

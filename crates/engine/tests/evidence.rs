@@ -14,7 +14,7 @@ use common::{core_summaries, ingested_input, raw_input};
 use hydrascope_core::content::PromptSketch;
 use hydrascope_engine::functions::evidence::EXAMPLE_CHARS;
 use hydrascope_engine::{
-    CampaignEvidence, EVIDENCE_MEMORY, SharedValue, campaign_evidence, is_memory_exhausted,
+    CampaignEvidence, EvidenceLimits, SharedValue, campaign_evidence, is_memory_exhausted,
 };
 use hydrascope_events::Event;
 
@@ -153,7 +153,7 @@ async fn evidence_of_raw(events: &[Event], top: usize) -> BTreeMap<String, Campa
     // A bad line, which the first pass quarantined: skipped here, not written again.
     let mut file = OpenOptions::new().append(true).open(&input).unwrap();
     writeln!(file, "not json").unwrap();
-    let evidence = campaign_evidence(&input, &members(), top, EVIDENCE_MEMORY)
+    let evidence = campaign_evidence(&input, &members(), top, EvidenceLimits::default())
         .await
         .unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -249,7 +249,7 @@ async fn the_evidence_is_the_same_on_every_run_and_road() {
 
     let dir = tempfile::tempdir().unwrap();
     let dataset = ingested_input(dir.path(), &events);
-    let canonical = campaign_evidence(&dataset, &members(), 10, EVIDENCE_MEMORY)
+    let canonical = campaign_evidence(&dataset, &members(), 10, EvidenceLimits::default())
         .await
         .unwrap();
     assert_eq!(canonical, first);
@@ -258,7 +258,7 @@ async fn the_evidence_is_the_same_on_every_run_and_road() {
 #[tokio::test]
 async fn no_campaigns_read_nothing() {
     let missing = std::path::Path::new("/nonexistent/input.jsonl");
-    let evidence = campaign_evidence(missing, &HashMap::new(), 10, EVIDENCE_MEMORY).await;
+    let evidence = campaign_evidence(missing, &HashMap::new(), 10, EvidenceLimits::default()).await;
     assert!(evidence.unwrap().is_empty());
 }
 
@@ -266,8 +266,29 @@ async fn no_campaigns_read_nothing() {
 async fn a_pass_that_needs_more_memory_than_it_may_hold_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let input = raw_input(dir.path(), &traffic());
-    let error = campaign_evidence(&input, &members(), 10, 1024)
+    let limits = EvidenceLimits {
+        memory: 1024,
+        ..EvidenceLimits::default()
+    };
+    let error = campaign_evidence(&input, &members(), 10, limits)
         .await
         .expect_err("a kilobyte holds no aggregation");
+    assert!(is_memory_exhausted(&error), "{error}");
+}
+
+#[tokio::test]
+async fn a_pass_that_needs_more_spill_space_than_it_may_use_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = raw_input(dir.path(), &traffic());
+    // Memory for the pass to run, too little to hold its aggregations: it spills, and a byte
+    // of spill space is not enough.
+    let limits = EvidenceLimits {
+        memory: 64 << 10,
+        spill: 1,
+    };
+    let error = campaign_evidence(&input, &members(), 10, limits)
+        .await
+        .expect_err("a byte holds no spill file");
+    assert!(error.to_string().contains("spilling"), "{error}");
     assert!(is_memory_exhausted(&error), "{error}");
 }

@@ -42,6 +42,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         input: sim_dir.clone(),
         out: scan_dir.clone(),
         evidence_memory_mib: hydrascope_engine::EVIDENCE_MEMORY >> 20,
+        evidence_spill_mib: hydrascope_engine::EVIDENCE_SPILL >> 20,
         detection: args.detection.clone(),
     })?;
     println!("\nhow the verdicts compare with the simulation's ground truth:\n");

@@ -14,7 +14,7 @@ use hydrascope_core::keys::KeyKind;
 use hydrascope_core::score::Evidence;
 use hydrascope_core::signup::SignupBurst;
 use hydrascope_engine::functions::evidence::infrastructure;
-use hydrascope_engine::{CampaignEvidence, ScanResult, SharedTemplate};
+use hydrascope_engine::{CampaignEvidence, EvidenceLimits, ScanResult, SharedTemplate};
 use hydrascope_events::time::utc_day;
 use hydrascope_events::{SignalValue, Verdict};
 use hydrascope_io::write::{EventSink, JsonlWriter};
@@ -35,6 +35,10 @@ pub struct ScanArgs {
     /// why in `not_read`).
     #[arg(long, default_value_t = hydrascope_engine::EVIDENCE_MEMORY >> 20)]
     pub evidence_memory_mib: usize,
+    /// Disk the same pass may spill to, in the system's temporary directory; past it, as past
+    /// the memory, campaigns are written without their shared values.
+    #[arg(long, default_value_t = hydrascope_engine::EVIDENCE_SPILL >> 20)]
+    pub evidence_spill_mib: u64,
     #[command(flatten)]
     pub detection: DetectionArgs,
 }
@@ -59,8 +63,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     let verdicts = verdicts(&result.summaries, &result.detection);
     write_jsonl(&args.out.join("verdicts.jsonl"), &verdicts)?;
     let mut campaigns = campaigns(&result);
-    let evidence_memory = args.evidence_memory_mib.saturating_mul(1 << 20);
-    attach_evidence(&runtime, &args.input, evidence_memory, &mut campaigns)?;
+    let limits = EvidenceLimits {
+        memory: args.evidence_memory_mib.saturating_mul(1 << 20),
+        spill: args.evidence_spill_mib.saturating_mul(1 << 20),
+    };
+    attach_evidence(&runtime, &args.input, limits, &mut campaigns)?;
     fs::write(
         args.out.join("campaigns.json"),
         serde_json::to_vec_pretty(&campaigns)?,
@@ -341,7 +348,7 @@ fn campaign_report(
 fn attach_evidence(
     runtime: &tokio::runtime::Runtime,
     input: &Path,
-    memory_limit: usize,
+    limits: EvidenceLimits,
     campaigns: &mut [CampaignReport],
 ) -> anyhow::Result<()> {
     let bar = progress::spinner("reading the campaigns' evidence");
@@ -349,17 +356,17 @@ fn attach_evidence(
         input,
         &membership(campaigns),
         TOP_VALUES,
-        memory_limit,
+        limits,
     ));
     bar.finish_and_clear();
     let mut evidence = match evidence {
         Err(error) if hydrascope_engine::is_memory_exhausted(&error) => {
             let reason = format!(
                 "the values behind the evidence need more than the {} MiB of memory \
-                 (--evidence-memory-mib) and {} MiB of spill space the evidence pass may use: \
-                 {error}",
-                memory_limit >> 20,
-                hydrascope_engine::EVIDENCE_SPILL >> 20
+                 (--evidence-memory-mib) and {} MiB of spill space (--evidence-spill-mib) the \
+                 evidence pass may use: {error}",
+                limits.memory >> 20,
+                limits.spill >> 20
             );
             tracing::warn!("campaigns written without their shared values: {reason}");
             for campaign in campaigns {
