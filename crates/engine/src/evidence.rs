@@ -8,26 +8,43 @@
 //! addresses, networks, autonomous systems, user agents and client and payment fingerprints
 //! they use, each with how many of the campaign's accounts and exchanges it covers.
 //!
+//! Two passes over the campaigns' events, since counting every distinct value exactly does
+//! not fit: a campaign behind rotating proxies uses a new address for nearly every exchange,
+//! tens of millions at full scale, and the first version of this pass outgrew the machine's
+//! 24 GB there. The first pass keeps, per campaign and kind, the values used in the most
+//! exchanges (a bounded, mergeable summary, [`hs_frequent_values`]) and estimates how many
+//! distinct values there are (HyperLogLog, DataFusion's `approx_distinct`); the second counts
+//! those candidates exactly and ranks them:
+//!
 //! ```text
-//! events ─► WHERE account_id IN (members) ─► JOIN members (campaign, member)
-//!        ─► UNNEST hs_event_evidence(…)                one row per event and value
-//!        ─► GROUP BY campaign, kind, code, member      exchanges, min(label), min(example)
-//!        ─► GROUP BY campaign, kind, code              accounts, exchanges, min(label),
-//!                                                      hs_smallest_texts(example)
-//!        ─► row_number() by accounts, per kind, ≤ top  and count(*) of the kind's values
+//! uses = events ─► WHERE account_id IN (members) ─► JOIN members (campaign, member)
+//!               ─► UNNEST hs_event_evidence(…)   one row per event and value (kind, code)
+//!
+//! 1. uses ─► GROUP BY campaign, kind              hs_frequent_values(code), approx_distinct(code)
+//! 2. candidates ─► JOIN uses ON campaign, kind, code
+//!        ─► GROUP BY campaign, kind, code, member   exchanges, min(label), min(example)
+//!        ─► GROUP BY campaign, kind, code           accounts, exchanges, min(label),
+//!                                                   hs_smallest_texts(example)
+//!        ─► row_number() by accounts, per kind, ≤ top
 //! ```
 //!
-//! Campaigns, members and values are fixed-width numbers in the plan (a value is its code,
-//! see [`hs_event_evidence`](crate::functions::evidence)), and become text only for the rows
-//! kept: at full scale a campaign behind rotating proxies gives about one group per exchange,
-//! tens of millions, which the pass must hold or spill.
+//! The top values are thus the most shared of the [`CAPACITY`] values of each kind that
+//! carried the most exchanges, or of all of them when there are fewer: a value many accounts
+//! share carries their exchanges too. Campaigns, members and values are numbers in the plan
+//! (a value is its code, see [`hs_event_evidence`](crate::functions::evidence)) and become
+//! text for the kept rows only.
 //!
 //! Grouping by account before grouping by value counts distinct accounts with the engine's
 //! ordinary (fast) aggregates, and keeps one example per account and value (its smallest
 //! prompt), so that a template's examples, the smallest distinct ones of those, come from
 //! different accounts. Every choice is by value (smallest text; ranks tied on accounts and
-//! exchanges by the value itself), so the output does not depend on how the plan was
-//! partitioned or in what order the input arrived.
+//! exchanges by the value's code), so the output does not depend on how the plan was
+//! partitioned or in what order the input arrived, as long as a kind has at most
+//! [`CAPACITY`] values per campaign (beyond, which of the rarely used values are candidates
+//! may).
+//!
+//! [`hs_frequent_values`]: crate::functions::frequent
+//! [`CAPACITY`]: crate::functions::frequent::CAPACITY
 //!
 //! Examples come from a fixed sample of each campaign's accounts, its *witnesses* (at most
 //! [`WITNESSES`], chosen by a hash of the account id); counts come from every account. A
@@ -42,7 +59,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array,
+    Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, UInt64Type};
@@ -54,21 +71,18 @@ use datafusion::execution::disk_manager::DiskManagerBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::functions::core::expr_fn::get_field;
-use datafusion::functions_aggregate::count::count_udaf;
-use datafusion::functions_aggregate::expr_fn::{count, min, sum};
+use datafusion::functions_aggregate::expr_fn::{approx_distinct, count, min, sum};
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::ExprFunctionExt;
-use datafusion::logical_expr::expr::WindowFunction;
-use datafusion::prelude::{Expr, SessionContext, col, lit, when};
+use datafusion::prelude::{SessionContext, col, lit, when};
 use hydrascope_events::Field as ContractField;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::EngineError;
-use crate::functions::evidence::{
-    self, CODE_HIGH, CODE_LOW, EXAMPLE, KIND, LABEL, TEMPLATE, value_text,
-};
+use crate::functions::evidence::{self, CODE, EXAMPLE, KIND, LABEL, TEMPLATE, value_text};
 use crate::functions::examples;
+use crate::functions::frequent;
 use crate::input::{EVENTS_TABLE, register_events_again};
 use crate::scan::session_config;
 use crate::summaries::ACCOUNT_ID;
@@ -129,7 +143,8 @@ pub fn is_memory_exhausted(error: &EngineError) -> bool {
 pub struct CampaignEvidence {
     /// The template frames that the most of the campaign's accounts used, most accounts first.
     pub templates: Vec<SharedTemplate>,
-    /// Distinct template frames the campaign's accounts used.
+    /// Distinct template frames the campaign's accounts used, estimated (HyperLogLog: within
+    /// a few percent; exact for a handful).
     pub distinct_templates: u64,
     /// Per kind of infrastructure ([`KeyKind::name`](hydrascope_core::keys::KeyKind::name)):
     /// the values that the most of the campaign's accounts used. Kinds that its traffic never
@@ -157,9 +172,11 @@ pub struct SharedTemplate {
 /// The most used values of one kind of infrastructure.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SharedValues {
-    /// Distinct values the campaign's accounts used.
+    /// Distinct values the campaign's accounts used, estimated as
+    /// [`CampaignEvidence::distinct_templates`] is.
     pub distinct: u64,
-    /// The values used by the most accounts, then the most exchanges.
+    /// The values used by the most accounts, then the most exchanges, among the candidates
+    /// (see the module documentation).
     pub top: Vec<SharedValue>,
 }
 
@@ -200,13 +217,22 @@ pub async fn campaign_evidence(
     crate::register_functions(&ctx);
     register_events_again(&ctx, input)?;
     let membership = Membership::new(members);
-    let batches = evidence_frame(&ctx, &membership, top)
+    let candidates = Candidates::of(&ctx, &membership).await?;
+    // Raw input streams once per registration: the second pass registers it again.
+    ctx.deregister_table(EVENTS_TABLE)?;
+    register_events_again(&ctx, input)?;
+    let batches = ranked_values(&ctx, &membership, &candidates, top)
         .await?
         .collect()
         .await?;
     let mut campaigns = BTreeMap::new();
     for batch in &batches {
-        read_rows(batch, &membership.campaigns, &mut campaigns)?;
+        read_rows(
+            batch,
+            &membership.campaigns,
+            &candidates.distinct,
+            &mut campaigns,
+        )?;
     }
     tracing::info!(
         campaigns = campaigns.len(),
@@ -231,17 +257,88 @@ const EXAMPLES: &str = "examples";
 const ACCOUNTS: &str = "accounts";
 const RANK: &str = "rank";
 const DISTINCT: &str = "distinct_values";
+const CANDIDATES: &str = "candidates";
+/// The candidates table's columns, named apart from the uses' for the join.
+const WANTED_CAMPAIGN: &str = "wanted_campaign";
+const WANTED_KIND: &str = "wanted_kind";
+const WANTED_CODE: &str = "wanted_code";
 
-/// The plan: one row per campaign, kind and value among the `top` of its kind, with its
-/// accounts, exchanges, the kind's distinct values and (templates) examples, sorted by
-/// campaign, kind and rank.
-async fn evidence_frame(
+/// The first pass's result: per campaign and kind, the candidate codes and the estimated
+/// number of distinct values.
+struct Candidates {
+    /// `(wanted_campaign, wanted_kind, wanted_code)`, one row per candidate.
+    table: RecordBatch,
+    distinct: HashMap<(u32, String), u64>,
+}
+
+impl Candidates {
+    async fn of(ctx: &SessionContext, membership: &Membership<'_>) -> Result<Self, EngineError> {
+        let frequent = ctx.udaf(frequent::NAME)?.call(vec![col(CODE)]);
+        let batches = value_uses(ctx, membership)
+            .await?
+            .aggregate(
+                vec![col(CAMPAIGN), col(KIND)],
+                vec![
+                    frequent.alias(CANDIDATES),
+                    approx_distinct(col(CODE)).alias(DISTINCT),
+                ],
+            )?
+            .collect()
+            .await?;
+        let (mut campaigns, mut kinds, mut codes) = (Vec::new(), Vec::new(), Vec::new());
+        let mut distinct = HashMap::new();
+        for batch in &batches {
+            let campaign = counts(batch, CAMPAIGN)?;
+            let kind = strings(batch, KIND)?;
+            let estimate = counts(batch, DISTINCT)?;
+            let candidates = column(batch, CANDIDATES)?.as_list::<i32>();
+            for row in 0..batch.num_rows() {
+                let (campaign, kind) = (count_at(&campaign, row) as u32, kind.value(row));
+                distinct.insert((campaign, kind.to_owned()), count_at(&estimate, row));
+                let row_codes = candidates.value(row);
+                for &code in row_codes.as_primitive::<UInt64Type>().values() {
+                    campaigns.push(campaign);
+                    kinds.push(kind.to_owned());
+                    codes.push(code);
+                }
+            }
+        }
+        let schema = Schema::new(vec![
+            Field::new(WANTED_CAMPAIGN, DataType::UInt32, false),
+            Field::new(WANTED_KIND, DataType::Utf8, false),
+            Field::new(WANTED_CODE, DataType::UInt64, false),
+        ]);
+        let table = RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(UInt32Array::from(campaigns)),
+                Arc::new(StringArray::from(kinds)),
+                Arc::new(UInt64Array::from(codes)),
+            ],
+        )
+        .map_err(DataFusionError::from)?;
+        Ok(Candidates { table, distinct })
+    }
+}
+
+/// The second pass: one row per campaign, kind and value among the `top` candidates of its
+/// kind, with its accounts, exchanges and (templates) examples, sorted by campaign, kind and
+/// rank.
+async fn ranked_values(
     ctx: &SessionContext,
     membership: &Membership<'_>,
+    candidates: &Candidates,
     top: usize,
 ) -> Result<DataFrame, EngineError> {
-    let uses = value_uses(ctx, membership).await?;
-    let value = || vec![col(CAMPAIGN), col(KIND), col(CODE_HIGH), col(CODE_LOW)];
+    // The candidates are the join's build side, which it holds; the uses stream past.
+    let uses = ctx.read_batch(candidates.table.clone())?.join(
+        value_uses(ctx, membership).await?,
+        JoinType::Inner,
+        &[WANTED_CAMPAIGN, WANTED_KIND, WANTED_CODE],
+        &[CAMPAIGN, KIND, CODE],
+        None,
+    )?;
+    let value = || vec![col(CAMPAIGN), col(KIND), col(CODE)];
     let per_account = uses.aggregate(
         [value(), vec![col(MEMBER_ID)]].concat(),
         vec![
@@ -257,24 +354,15 @@ async fn evidence_frame(
         min(col(LABEL)).alias(LABEL),
         examples.alias(EXAMPLES),
     ];
-    let partition = vec![col(CAMPAIGN), col(KIND)];
     Ok(per_account
         .aggregate(value(), per_value)?
-        // One window per sort order: DataFusion plans a window node for each.
-        .window(vec![
-            Expr::from(WindowFunction::new(count_udaf(), vec![lit(1)]))
-                .partition_by(partition.clone())
-                .build()?
-                .alias(DISTINCT),
-        ])?
         .window(vec![
             row_number()
-                .partition_by(partition)
+                .partition_by(vec![col(CAMPAIGN), col(KIND)])
                 .order_by(vec![
                     col(ACCOUNTS).sort(false, false),
                     col(EXCHANGES).sort(false, false),
-                    col(CODE_HIGH).sort(true, false),
-                    col(CODE_LOW).sort(true, false),
+                    col(CODE).sort(true, false),
                 ])
                 .build()?
                 .alias(RANK),
@@ -333,8 +421,7 @@ async fn value_uses(
             col(MEMBER_ID),
             turn_index(),
             entry(KIND),
-            entry(CODE_HIGH),
-            entry(CODE_LOW),
+            entry(CODE),
             entry(LABEL),
             when(col(WITNESS), get_field(col(EVIDENCE), EXAMPLE))
                 .end()?
@@ -438,29 +525,33 @@ fn witnesses(members: &HashMap<String, String>) -> HashSet<&str> {
 fn read_rows(
     batch: &RecordBatch,
     campaign_ids: &[&str],
+    distinct_values: &HashMap<(u32, String), u64>,
     campaigns: &mut BTreeMap<String, CampaignEvidence>,
 ) -> Result<(), EngineError> {
     let campaign = counts(batch, CAMPAIGN)?;
     let kind = strings(batch, KIND)?;
-    let (high, low) = (counts(batch, CODE_HIGH)?, counts(batch, CODE_LOW)?);
+    let code = counts(batch, CODE)?;
     let label = strings(batch, LABEL)?;
     let accounts = counts(batch, ACCOUNTS)?;
     let exchanges = counts(batch, EXCHANGES)?;
-    let distinct = counts(batch, DISTINCT)?;
     let examples = column(batch, EXAMPLES)?
         .as_list_opt::<i32>()
         .ok_or_else(|| exec_datafusion_err!("the examples are not a list"))?;
     for row in 0..batch.num_rows() {
-        let campaign = campaign_ids[count_at(&campaign, row) as usize];
-        let evidence = campaigns.entry(campaign.to_owned()).or_default();
+        let number = count_at(&campaign, row) as u32;
+        let evidence = campaigns
+            .entry(campaign_ids[number as usize].to_owned())
+            .or_default();
         let (accounts, exchanges) = (count_at(&accounts, row), count_at(&exchanges, row));
         let kind = kind.value(row);
-        let code = (count_at(&high, row), count_at(&low, row));
         let label = label.is_valid(row).then(|| label.value(row));
-        let value = value_text(kind, code, label)
-            .ok_or_else(|| exec_datafusion_err!("a value of kind {kind} without its text"))?;
+        let value = value_text(kind, count_at(&code, row), label);
+        let distinct = distinct_values
+            .get(&(number, kind.to_owned()))
+            .copied()
+            .unwrap_or_default();
         if kind == TEMPLATE {
-            evidence.distinct_templates = count_at(&distinct, row);
+            evidence.distinct_templates = distinct;
             evidence.templates.push(SharedTemplate {
                 frame: value,
                 accounts,
@@ -480,7 +571,7 @@ fn read_rows(
             .find(|name| *name == kind)
             .ok_or_else(|| exec_datafusion_err!("evidence of an unknown kind {kind}"))?;
         let values = evidence.infrastructure.entry(kind).or_default();
-        values.distinct = count_at(&distinct, row);
+        values.distinct = distinct;
         values.top.push(SharedValue {
             value,
             accounts,

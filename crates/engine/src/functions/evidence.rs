@@ -1,6 +1,6 @@
 //! `hs_event_evidence(prompt, system_prompt, tools, thinking, prompt_sketch, ip, asn,
-//! user_agent, client_fp, payment_fp) -> List<Struct<kind, code_high, code_low, label,
-//! example>>`: the values of one event that a campaign's evidence names.
+//! user_agent, client_fp, payment_fp) -> List<Struct<kind, code, label, example>>`: the
+//! values of one event that a campaign's evidence names.
 //!
 //! Account summaries keep only hashes of what accounts share (so that they stay small and
 //! mergeable); an analyst reading a campaign needs the values themselves: which template its
@@ -9,22 +9,21 @@
 //! entry per kind present, so that a plan can unnest the list and count accounts per value
 //! with ordinary grouping.
 //!
-//! Each value is a fixed-width *code* of two `u64`s, which the plan groups by, and only the
-//! few kinds whose values are text carry that text as `label`. A campaign behind a rotating
-//! proxy uses a new address for nearly every exchange, so the plan groups about one value per
-//! exchange; grouping by two integers instead of a string per address halves what each group
-//! holds, and [`value_text`] turns the few values that are kept back into text:
+//! Each value is a `u64` *code*, which the plan groups by, and only values whose code cannot
+//! be read back carry their text as `label`. A campaign behind a rotating proxy uses a new
+//! address for nearly every exchange, so the plan meets about one value per exchange; an
+//! integer per value instead of a string keeps what it holds small, and [`value_text`] turns
+//! the few values that are kept back into text:
 //!
 //! - `template`: the identity of the prompt's template frame, the same
 //!   [`PromptSketch::frame_id`] that summaries count as `frames` (so computed from the prompt
 //!   or the carried sketch by the same [`EventSketch`] decision), with the prompt as `example`
 //!   (cut to [`EXAMPLE_CHARS`] characters; none when the event carried only a sketch); shown
 //!   as 16 hex digits;
-//! - `ip` and `network`: the address, and its network as [`network_of`] derives the link
-//!   key's, as 128 bits (IPv4 mapped into IPv6, so an IPv4-mapped IPv6 address is shown as
-//!   the IPv4 address it maps);
+//! - `ip` and `network`: an IPv4 address, and its /24 as [`network_of`] derives the link
+//!   key's, as their 32 bits; an IPv6 address or /48 as a hash, labelled with its text;
 //! - `asn`: the AS number;
-//! - `user_agent`, `client_fp`, `payment_fp`: a hash of the text, with the text as `label`.
+//! - `user_agent`, `client_fp`, `payment_fp`: a hash of the text, labelled with it.
 //!
 //! A carried sketch that does not decode gives no template: the first pass over the input
 //! counted and reported it.
@@ -75,8 +74,7 @@ pub const TEMPLATE: &str = "template";
 
 /// Field names of a list entry.
 pub const KIND: &str = "kind";
-pub const CODE_HIGH: &str = "code_high";
-pub const CODE_LOW: &str = "code_low";
+pub const CODE: &str = "code";
 pub const LABEL: &str = "label";
 pub const EXAMPLE: &str = "example";
 
@@ -95,8 +93,7 @@ pub fn columns() -> Vec<&'static str> {
 fn entry_fields() -> Fields {
     Fields::from(vec![
         Field::new(KIND, DataType::Utf8, false),
-        Field::new(CODE_HIGH, DataType::UInt64, false),
-        Field::new(CODE_LOW, DataType::UInt64, false),
+        Field::new(CODE, DataType::UInt64, false),
         Field::new(LABEL, DataType::Utf8, true),
         Field::new(EXAMPLE, DataType::Utf8, true),
     ])
@@ -171,24 +168,20 @@ pub(super) fn evidence_lists(args: &[ArrayRef], rows: usize) -> Result<ArrayRef>
     for row in 0..rows {
         if let Some(sketch) = content.sketch(row).sketch() {
             let example = content.prompt(row).map(cut_example);
-            entries.push(TEMPLATE, (sketch.frame_id(), 0), None, example);
+            entries.push(TEMPLATE, sketch.frame_id(), None, example);
         }
         if let Some(address) = text(ip, row).and_then(|ip| ip.parse::<IpAddr>().ok()) {
-            entries.push(KeyKind::Ip.name(), address_code(address), None, None);
-            let network = network_address(address);
-            entries.push(KeyKind::Network.name(), address_code(network), None, None);
+            let (code, label) = address_code(address, || address.to_string());
+            entries.push(KeyKind::Ip.name(), code, label.as_deref(), None);
+            let (code, label) = address_code(network_address(address), || network_of(address));
+            entries.push(KeyKind::Network.name(), code, label.as_deref(), None);
         }
         if let Some(asn) = value(asn, row) {
-            entries.push(KeyKind::Asn.name(), (0, u64::from(asn)), None, None);
+            entries.push(KeyKind::Asn.name(), u64::from(asn), None, None);
         }
         for (kind, column) in &labels {
             if let Some(label) = text(column, row) {
-                entries.push(
-                    kind.name(),
-                    (xxh3_64(label.as_bytes()), 0),
-                    Some(label),
-                    None,
-                );
+                entries.push(kind.name(), xxh3_64(label.as_bytes()), Some(label), None);
             }
         }
         entries.end_row();
@@ -196,18 +189,12 @@ pub(super) fn evidence_lists(args: &[ArrayRef], rows: usize) -> Result<ArrayRef>
     Ok(entries.finish())
 }
 
-/// An address as 128 bits, IPv4 mapped into IPv6.
-fn address_code(address: IpAddr) -> (u64, u64) {
-    let bits = match address {
-        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
-        IpAddr::V6(v6) => v6,
+/// An address's code: an IPv4 address's bits; a hash of an IPv6 address, with its `text`.
+fn address_code(address: IpAddr, text: impl FnOnce() -> String) -> (u64, Option<String>) {
+    match address {
+        IpAddr::V4(v4) => (u64::from(v4.to_bits()), None),
+        IpAddr::V6(v6) => (xxh3_64(&v6.octets()), Some(text())),
     }
-    .to_bits();
-    ((bits >> 64) as u64, bits as u64)
-}
-
-fn code_address((high, low): (u64, u64)) -> IpAddr {
-    Ipv6Addr::from_bits(u128::from(high) << 64 | u128::from(low)).to_canonical()
 }
 
 /// The first address of `address`'s network (see [`network_of`]).
@@ -218,15 +205,18 @@ fn network_address(address: IpAddr) -> IpAddr {
     }
 }
 
-/// The text of a value that [`evidence_lists`] coded, as campaign evidence shows it; `None`
-/// for a kind it does not list.
-pub fn value_text(kind: &str, code: (u64, u64), label: Option<&str>) -> Option<String> {
+/// The text of a value that [`evidence_lists`] coded, as campaign evidence shows it: its
+/// label when it has one.
+pub fn value_text(kind: &str, code: u64, label: Option<&str>) -> String {
+    if let Some(label) = label {
+        return label.to_owned();
+    }
+    let ipv4 = || IpAddr::from(Ipv4Addr::from_bits(code as u32));
     match kind {
-        TEMPLATE => Some(format!("{:016x}", code.0)),
-        k if k == KeyKind::Ip.name() => Some(code_address(code).to_string()),
-        k if k == KeyKind::Network.name() => Some(network_of(code_address(code))),
-        k if k == KeyKind::Asn.name() => Some(code.1.to_string()),
-        _ => label.map(str::to_owned),
+        TEMPLATE => format!("{code:016x}"),
+        k if k == KeyKind::Ip.name() => ipv4().to_string(),
+        k if k == KeyKind::Network.name() => network_of(ipv4()),
+        _ => code.to_string(),
     }
 }
 
@@ -241,8 +231,7 @@ pub fn cut_example(prompt: &str) -> String {
 /// The list column being built: the entries' fields, and where each row's entries end.
 struct Entries {
     kinds: StringBuilder,
-    highs: UInt64Builder,
-    lows: UInt64Builder,
+    codes: UInt64Builder,
     labels: StringBuilder,
     examples: StringBuilder,
     offsets: Vec<i32>,
@@ -256,18 +245,16 @@ impl Entries {
         offsets.push(0);
         Entries {
             kinds: StringBuilder::with_capacity(entries, entries * 8),
-            highs: UInt64Builder::with_capacity(entries),
-            lows: UInt64Builder::with_capacity(entries),
+            codes: UInt64Builder::with_capacity(entries),
             labels: StringBuilder::with_capacity(entries, rows * 64),
             examples: StringBuilder::with_capacity(entries, rows * 256),
             offsets,
         }
     }
 
-    fn push(&mut self, kind: &str, code: (u64, u64), label: Option<&str>, example: Option<String>) {
+    fn push(&mut self, kind: &str, code: u64, label: Option<&str>, example: Option<String>) {
         self.kinds.append_value(kind);
-        self.highs.append_value(code.0);
-        self.lows.append_value(code.1);
+        self.codes.append_value(code);
         self.labels.append_option(label);
         self.examples.append_option(example);
     }
@@ -282,8 +269,7 @@ impl Entries {
             entry_fields(),
             vec![
                 Arc::new(self.kinds.finish()),
-                Arc::new(self.highs.finish()),
-                Arc::new(self.lows.finish()),
+                Arc::new(self.codes.finish()),
                 Arc::new(self.labels.finish()),
                 Arc::new(self.examples.finish()),
             ],
@@ -304,16 +290,21 @@ mod tests {
 
     fn shown(kind: KeyKind, address: &str) -> String {
         let address: IpAddr = address.parse().unwrap();
-        let code = match kind {
-            KeyKind::Network => address_code(network_address(address)),
-            _ => address_code(address),
+        let (code, label) = match kind {
+            KeyKind::Network => address_code(network_address(address), || network_of(address)),
+            _ => address_code(address, || address.to_string()),
         };
-        value_text(kind.name(), code, None).unwrap()
+        value_text(kind.name(), code, label.as_deref())
     }
 
     #[test]
     fn addresses_and_networks_read_back_as_the_contract_and_the_link_keys_write_them() {
-        for address in ["203.0.113.77", "2001:db8:abcd:12::1", "::1", "0.0.0.0"] {
+        for address in [
+            "203.0.113.77",
+            "2001:db8:abcd:12::1",
+            "::ffff:1.2.3.4",
+            "0.0.0.0",
+        ] {
             let parsed: IpAddr = address.parse().unwrap();
             assert_eq!(shown(KeyKind::Ip, address), parsed.to_string());
             assert_eq!(shown(KeyKind::Network, address), network_of(parsed));
@@ -326,19 +317,10 @@ mod tests {
     }
 
     #[test]
-    fn labelled_kinds_read_back_their_label_and_numbers_their_number() {
-        assert_eq!(
-            value_text("asn", (0, 64_500), None).as_deref(),
-            Some("64500")
-        );
-        assert_eq!(
-            value_text("user_agent", (7, 0), Some("curl/8")).as_deref(),
-            Some("curl/8")
-        );
-        assert_eq!(
-            value_text(TEMPLATE, (0xab, 0), None).as_deref(),
-            Some("00000000000000ab")
-        );
+    fn numbers_read_back_as_numbers_and_labelled_values_as_their_label() {
+        assert_eq!(value_text("asn", 64_500, None), "64500");
+        assert_eq!(value_text("user_agent", 7, Some("curl/8")), "curl/8");
+        assert_eq!(value_text(TEMPLATE, 0xab, None), "00000000000000ab");
     }
 
     #[test]

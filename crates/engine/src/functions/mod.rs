@@ -13,7 +13,9 @@
 //! - [`hs_event_evidence`](evidence::EventEvidenceUdf): the template frame and infrastructure
 //!   values of an event, which a campaign's evidence counts;
 //! - [`hs_smallest_texts`](examples::SmallestTextsUdaf): a few example texts per group, chosen
-//!   whatever the partitioning.
+//!   whatever the partitioning;
+//! - [`hs_frequent_values`](frequent::FrequentValuesUdaf): the most frequent codes of a group,
+//!   in bounded memory.
 //!
 //! Functions are called by name, so a plan built on one session runs on any session that
 //! [`register_functions`] was called on (the Ballista executors included).
@@ -32,11 +34,13 @@ use hydrascope_io::canonical_schema;
 pub mod account;
 pub mod evidence;
 pub mod examples;
+pub mod frequent;
 pub mod sketch;
 
 pub use account::{AccountSummaryUdaf, decode_summary, encode_summary};
 pub use evidence::EventEvidenceUdf;
 pub use examples::SmallestTextsUdaf;
+pub use frequent::FrequentValuesUdaf;
 pub use sketch::{PromptSketchUdf, SketchStats};
 
 /// Registers the engine's functions on a session; the returned handle counts the malformed
@@ -48,6 +52,7 @@ pub fn register_functions(ctx: &SessionContext) -> SketchStats {
     ctx.register_udaf(AggregateUDF::new_from_impl(AccountSummaryUdaf::new()));
     ctx.register_udf(ScalarUDF::new_from_impl(EventEvidenceUdf::new()));
     ctx.register_udaf(AggregateUDF::new_from_impl(SmallestTextsUdaf::new()));
+    ctx.register_udaf(AggregateUDF::new_from_impl(FrequentValuesUdaf::new()));
     stats
 }
 
