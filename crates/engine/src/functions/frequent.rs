@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::mem::size_of;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, ListBuilder, UInt64Builder};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt64Type};
@@ -95,24 +95,8 @@ fn list_of(values: impl IntoIterator<Item = u64>) -> Result<ScalarValue> {
 }
 
 /// The aggregate function `hs_frequent_values`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct FrequentValuesUdaf {
-    signature: Signature,
-}
-
-impl FrequentValuesUdaf {
-    pub fn new() -> Self {
-        FrequentValuesUdaf {
-            signature: Signature::exact(vec![DataType::UInt64], Volatility::Immutable),
-        }
-    }
-}
-
-impl Default for FrequentValuesUdaf {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+pub struct FrequentValuesUdaf;
 
 impl AggregateUDFImpl for FrequentValuesUdaf {
     fn name(&self) -> &str {
@@ -120,7 +104,9 @@ impl AggregateUDFImpl for FrequentValuesUdaf {
     }
 
     fn signature(&self) -> &Signature {
-        &self.signature
+        static SIGNATURE: LazyLock<Signature> =
+            LazyLock::new(|| Signature::exact(vec![DataType::UInt64], Volatility::Immutable));
+        &SIGNATURE
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

@@ -52,7 +52,7 @@ pub fn register_functions(ctx: &SessionContext) -> SketchStats {
     ctx.register_udaf(AggregateUDF::new_from_impl(AccountSummaryUdaf::new()));
     ctx.register_udf(ScalarUDF::new_from_impl(EventEvidenceUdf::new()));
     ctx.register_udaf(AggregateUDF::new_from_impl(SmallestTextsUdaf::new()));
-    ctx.register_udaf(AggregateUDF::new_from_impl(FrequentValuesUdaf::new()));
+    ctx.register_udaf(AggregateUDF::new_from_impl(FrequentValuesUdaf));
     stats
 }
 
