@@ -64,6 +64,7 @@ proptest! {
         let prompt = format!("{text}{}", " and then some more words".repeat(filler * 20));
         let sketch = PromptSketch::of_prompt(&prompt, system.as_deref());
         let encoded = sketch.encode();
+        prop_assert_eq!(PromptSketch::from_bytes(&sketch.to_bytes()), Ok(sketch.clone()));
         prop_assert_eq!(PromptSketch::decode(&encoded), Ok(sketch));
     }
 
@@ -71,6 +72,13 @@ proptest! {
     fn decoding_arbitrary_text_never_panics(text in any::<String>()) {
         let _ = PromptSketch::decode(&text);
         let _ = PromptSketch::decode(&format!("hs1:{text}"));
+    }
+
+    #[test]
+    fn reading_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+        if let Ok(sketch) = PromptSketch::from_bytes(&bytes) {
+            prop_assert_eq!(sketch.to_bytes(), bytes);
+        }
     }
 
     #[test]

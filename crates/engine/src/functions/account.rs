@@ -18,16 +18,16 @@
 //!
 //! # Arguments
 //!
-//! The event columns of [`COLUMNS`] in that order, then the event's sketch in the
-//! `prompt_sketch` encoding (normally `hs_prompt_sketch(…)`; null or undecodable means no
-//! content). Arguments are coerced to the canonical column types. Rows with a null `ts` are
+//! The event columns of [`COLUMNS`] in that order, then the event's sketch as bytes
+//! ([`PromptSketch::to_bytes`], normally `hs_prompt_sketch(…)`; null or unreadable means no
+//! content). The columns are coerced to the canonical column types. Rows with a null `ts` are
 //! skipped: an event that cannot be placed in time is not one the summary can count.
 
 use std::mem::size_of;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, PrimitiveArray, StringArray,
+    Array, ArrayRef, AsArray, BinaryArray, BinaryBuilder, BooleanArray, PrimitiveArray, StringArray,
 };
 use datafusion::arrow::datatypes::{
     DataType, Field, FieldRef, TimestampMillisecondType, UInt32Type,
@@ -71,9 +71,6 @@ pub const COLUMNS: [&str; 18] = [
     "completion_tokens",
     "prompt",
 ];
-
-/// The canonical column whose type and encoding the sketch argument has.
-const SKETCH_COLUMN: &str = "prompt_sketch";
 
 /// First byte of every state; changes whenever the encoding of [`AccountSummary`] does.
 pub const STATE_VERSION: u8 = 1;
@@ -151,7 +148,7 @@ impl AggregateUDFImpl for AccountSummaryUdaf {
             );
         };
         let mut types = canonical_types(NAME, &COLUMNS, columns)?;
-        types.extend(canonical_types(NAME, &[SKETCH_COLUMN], &[DataType::Utf8])?);
+        types.push(DataType::Binary);
         Ok(types)
     }
 
@@ -204,7 +201,7 @@ struct SummaryRows<'a> {
     prompt_tokens: &'a PrimitiveArray<UInt32Type>,
     completion_tokens: &'a PrimitiveArray<UInt32Type>,
     prompt: &'a StringArray,
-    sketch: &'a StringArray,
+    sketch: &'a BinaryArray,
     event: Event,
 }
 
@@ -235,7 +232,9 @@ impl<'a> SummaryRows<'a> {
             prompt_tokens: n(15)?,
             completion_tokens: n(16)?,
             prompt: s(17)?,
-            sketch: strings(args, 18, "sketch")?,
+            sketch: args[18]
+                .as_binary_opt::<i32>()
+                .ok_or_else(|| exec_datafusion_err!("{NAME}: the sketch is not Binary"))?,
             event: Event::default(),
         })
     }
@@ -264,7 +263,9 @@ impl<'a> SummaryRows<'a> {
         event.prompt_tokens = value(self.prompt_tokens, row);
         event.completion_tokens = value(self.completion_tokens, row);
         set_text(&mut event.prompt, text(self.prompt, row));
-        let sketch = text(self.sketch, row).and_then(|s| PromptSketch::decode(s).ok());
+        let sketch = (self.sketch.is_valid(row))
+            .then(|| PromptSketch::from_bytes(self.sketch.value(row)).ok())
+            .flatten();
         summary.observe(event, sketch.as_ref());
     }
 }

@@ -87,7 +87,8 @@ fn the_sketch_column_computes_passes_through_nulls_and_counts() {
         tool_count: 3,
         ..PromptRequest::new("Write a Rust function that parses ISO dates.")
     });
-    let carried = PromptSketch::of_prompt("Translate 'good night' into German.", None).encode();
+    let carried = PromptSketch::of_prompt("Translate 'good night' into German.", None);
+    let carried_text = carried.encode();
     let udf = PromptSketchUdf::new();
     let args: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(vec![
@@ -101,17 +102,17 @@ fn the_sketch_column_computes_passes_through_nulls_and_counts() {
         Arc::new(BooleanArray::from(vec![Some(true), None, None, None])),
         Arc::new(StringArray::from(vec![
             Some("hs1:ignored, the text wins"),
-            Some(carried.as_str()),
+            Some(carried_text.as_str()),
             Some("hs1:not-a-sketch"),
             None,
         ])),
     ];
 
     let out = udf.sketch_arrays(&args, 4).unwrap();
-    let out = out.as_string::<i32>();
+    let out = out.as_binary::<i32>();
 
-    assert_eq!(out.value(0), computed.encode());
-    assert_eq!(out.value(1), carried);
+    assert_eq!(out.value(0), computed.to_bytes());
+    assert_eq!(out.value(1), carried.to_bytes());
     assert!(out.is_null(2) && out.is_null(3));
     assert_eq!(udf.stats().malformed(), 1);
 }
