@@ -64,6 +64,7 @@ proptest! {
         let prompt = format!("{text}{}", " and then some more words".repeat(filler * 20));
         let sketch = PromptSketch::of_prompt(&prompt, system.as_deref());
         let encoded = sketch.encode();
+        prop_assert_eq!(PromptSketch::frame_id_of_prompt(&prompt), sketch.frame_id());
         prop_assert_eq!(PromptSketch::from_bytes(&sketch.to_bytes()), Ok(sketch.clone()));
         prop_assert_eq!(PromptSketch::decode(&encoded), Ok(sketch));
     }

@@ -124,6 +124,20 @@ impl<'a> EventSketch<'a> {
         )
     }
 
+    /// The identity of the template frame of a request's prompt, or of the sketch the event
+    /// carries, decided as [`EventSketch::of`] decides; `None` without usable content. The
+    /// same value as the sketch's [`PromptSketch::frame_id`], at the cost of the frame's
+    /// signature alone: campaign evidence reads it for every event of every flagged account,
+    /// and the whole sketch (cue scan, capability scores, two signatures) cost the evidence
+    /// pass most of its time.
+    pub fn frame_id(prompt: Option<&str>, carried: Option<&str>) -> Option<u64> {
+        match (prompt, carried) {
+            (Some(prompt), _) => Some(PromptSketch::frame_id_of_prompt(prompt)),
+            (None, Some(encoded)) => PromptSketch::decode(encoded).ok().map(|s| s.frame_id()),
+            (None, None) => None,
+        }
+    }
+
     /// The sketch the content signals read, if the event has usable content.
     pub fn sketch(&self) -> Option<&PromptSketch> {
         match self {

@@ -128,6 +128,12 @@ impl PromptSketch {
         }
     }
 
+    /// [`PromptSketch::frame_id`] of the sketch of `prompt`, computing only the frame's
+    /// signature.
+    pub fn frame_id_of_prompt(prompt: &str) -> u64 {
+        MinHash::of_skeleton(&frame_of_skeleton(&skeleton(prompt))).identity()
+    }
+
     /// The frame signature: `frame_minhash`, or `minhash` for a prompt that is its own frame.
     pub fn frame(&self) -> &MinHash {
         self.frame_minhash.as_ref().unwrap_or(&self.minhash)

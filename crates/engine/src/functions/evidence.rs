@@ -166,9 +166,9 @@ pub(super) fn evidence_lists(args: &[ArrayRef], rows: usize) -> Result<ArrayRef>
     ];
     let mut entries = Entries::with_capacity(rows);
     for row in 0..rows {
-        if let Some(sketch) = content.sketch(row).sketch() {
+        if let Some(frame) = content.frame_id(row) {
             let example = content.prompt(row).map(cut_example);
-            entries.push(TEMPLATE, sketch.frame_id(), None, example);
+            entries.push(TEMPLATE, frame, None, example);
         }
         if let Some(address) = text(ip, row).and_then(|ip| ip.parse::<IpAddr>().ok()) {
             let (code, label) = address_code(address, || address.to_string());

@@ -157,6 +157,11 @@ impl<'a> ContentColumns<'a> {
         text(self.prompt, row)
     }
 
+    /// The template frame of a row's content, decided as [`EventSketch::frame_id`] decides.
+    pub(super) fn frame_id(&self, row: usize) -> Option<u64> {
+        EventSketch::frame_id(self.prompt(row), text(self.carried, row))
+    }
+
     /// The content of a row, decided by the core's [`EventSketch::of`].
     pub(super) fn sketch(&self, row: usize) -> EventSketch<'a> {
         let request = self.prompt(row).map(|prompt| PromptRequest {
