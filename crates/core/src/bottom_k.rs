@@ -38,6 +38,13 @@ impl BottomK {
     }
 
     fn add(&mut self, hash: u64, count: u32) {
+        // Once full, nearly every new value hashes above the kept ones: no search for those.
+        if self.entries.len() == usize::from(self.capacity)
+            && self.entries.last().is_some_and(|(largest, _)| hash > *largest)
+        {
+            self.saturated = true;
+            return;
+        }
         match self.entries.binary_search_by_key(&hash, |(h, _)| *h) {
             Ok(at) => self.entries[at].1 = self.entries[at].1.saturating_add(count),
             Err(at) if at < usize::from(self.capacity) => {
