@@ -40,7 +40,10 @@ impl BottomK {
     fn add(&mut self, hash: u64, count: u32) {
         // Once full, nearly every new value hashes above the kept ones: no search for those.
         if self.entries.len() == usize::from(self.capacity)
-            && self.entries.last().is_some_and(|(largest, _)| hash > *largest)
+            && self
+                .entries
+                .last()
+                .is_some_and(|(largest, _)| hash > *largest)
         {
             self.saturated = true;
             return;

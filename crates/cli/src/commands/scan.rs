@@ -152,6 +152,12 @@ fn signal_value(evidence: &Evidence, reference: usize, pooled: bool) -> SignalVa
 
 fn group_signal(detection: &Detection, group: usize, outcome: &AccountOutcome) -> SignalValue {
     let group = &detection.groups[group];
+    // Evidence lent through a card is the card's signal's, not the group's.
+    let lent = if outcome.kin > 0 {
+        0.0
+    } else {
+        outcome.group_evidence
+    };
     let kinds: Vec<&str> = group
         .evidence
         .iter()
@@ -166,7 +172,7 @@ fn group_signal(detection: &Detection, group: usize, outcome: &AccountOutcome) -
             group.id,
             group.members.len(),
             kinds.join(", "),
-            outcome.group_evidence
+            lent
         ),
     }
 }
