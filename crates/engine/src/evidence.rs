@@ -75,7 +75,6 @@ use datafusion::functions_aggregate::expr_fn::{approx_distinct, count, min, sum}
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::ExprFunctionExt;
 use datafusion::prelude::{SessionContext, col, lit, when};
-use hydrascope_events::Field as ContractField;
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -391,7 +390,6 @@ async fn value_uses(
     let evidence_args = evidence::columns().into_iter().map(col).collect();
     let evidence = ctx.udf(evidence::NAME)?.call(evidence_args);
     let entry = |field: &str| get_field(col(EVIDENCE), field).alias(field);
-    let turn_index = || col(ContractField::TurnIndex.name());
     let member_events = ctx
         .table(EVENTS_TABLE)
         .await?
@@ -412,29 +410,19 @@ async fn value_uses(
             col(CAMPAIGN),
             col(MEMBER_ID),
             col(WITNESS),
-            turn_index(),
             evidence.alias(EVIDENCE),
         ])?
         .unnest_columns(&[EVIDENCE])?
         .select(vec![
             col(CAMPAIGN),
             col(MEMBER_ID),
-            turn_index(),
             entry(KIND),
             entry(CODE),
             entry(LABEL),
             when(col(WITNESS), get_field(col(EVIDENCE), EXAMPLE))
                 .end()?
                 .alias(EXAMPLE),
-        ])?
-        // Templates of opening turns only: the turn that states the task is where an
-        // operator's template is; follow-ups ("Continue.") are everyone's.
-        .filter(
-            col(KIND)
-                .not_eq(lit(TEMPLATE))
-                .or(turn_index().is_null())
-                .or(turn_index().eq(lit(0u32))),
-        )?)
+        ])?)
 }
 
 /// The campaigns' members, numbered: the plan groups by a member's and a campaign's number

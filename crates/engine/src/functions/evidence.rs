@@ -1,6 +1,6 @@
 //! `hs_event_evidence(prompt, system_prompt, tools, thinking, prompt_sketch, ip, asn,
-//! user_agent, client_fp, payment_fp) -> List<Struct<kind, code, label, example>>`: the
-//! values of one event that a campaign's evidence names.
+//! user_agent, client_fp, payment_fp, turn_index) -> List<Struct<kind, code, label,
+//! example>>`: the values of one event that a campaign's evidence names.
 //!
 //! Account summaries keep only hashes of what accounts share (so that they stay small and
 //! mergeable); an analyst reading a campaign needs the values themselves: which template its
@@ -19,7 +19,9 @@
 //!   [`PromptSketch::frame_id`] that summaries count as `frames` (so computed from the prompt
 //!   or the carried sketch by the same [`EventSketch`] decision), with the prompt as `example`
 //!   (cut to [`EXAMPLE_CHARS`] characters; none when the event carried only a sketch); shown
-//!   as 16 hex digits;
+//!   as 16 hex digits. Opening turns only (`turn_index` 0 or unknown): the turn that states
+//!   the task is where an operator's template is, and follow-ups ("Continue.") are
+//!   everyone's;
 //! - `ip` and `network`: an IPv4 address, and its /24 as [`network_of`] derives the link
 //!   key's, as their 32 bits; an IPv6 address or /48 as a hash, labelled with its text;
 //! - `asn`: the AS number;
@@ -57,6 +59,9 @@ pub const NAME: &str = "hs_event_evidence";
 pub const INFRASTRUCTURE_COLUMNS: [&str; 5] =
     ["ip", "asn", "user_agent", "client_fp", "payment_fp"];
 
+/// The last argument: whether the event opens its conversation, for templates.
+pub const TURN_COLUMN: &str = "turn_index";
+
 /// The kinds of infrastructure the function lists, in output order: every kind of link key
 /// but the system prompt (content), the organisation (declared) and the sign-up day (not an
 /// event field).
@@ -87,6 +92,7 @@ pub fn columns() -> Vec<&'static str> {
     sketch::COLUMNS
         .into_iter()
         .chain(INFRASTRUCTURE_COLUMNS)
+        .chain([TURN_COLUMN])
         .collect()
 }
 
@@ -159,6 +165,7 @@ pub(super) fn evidence_lists(args: &[ArrayRef], rows: usize) -> Result<ArrayRef>
     let [ip, asn, user_agent, client_fp, payment_fp] = INFRASTRUCTURE_COLUMNS;
     let ip = strings(args, at, ip)?;
     let asn = primitives::<UInt32Type>(args, at + 1, asn)?;
+    let turn = primitives::<UInt32Type>(args, at + INFRASTRUCTURE_COLUMNS.len(), TURN_COLUMN)?;
     let labels = [
         (KeyKind::UserAgent, strings(args, at + 2, user_agent)?),
         (KeyKind::ClientFp, strings(args, at + 3, client_fp)?),
@@ -166,7 +173,8 @@ pub(super) fn evidence_lists(args: &[ArrayRef], rows: usize) -> Result<ArrayRef>
     ];
     let mut entries = Entries::with_capacity(rows);
     for row in 0..rows {
-        if let Some(frame) = content.frame_id(row) {
+        let opening = value(turn, row).is_none_or(|turn| turn == 0);
+        if let Some(frame) = opening.then(|| content.frame_id(row)).flatten() {
             let example = content.prompt(row).map(cut_example);
             entries.push(TEMPLATE, frame, None, example);
         }
