@@ -2,9 +2,8 @@
 //! read.
 //!
 //! Detection works on account summaries, which keep only hashes of the values accounts share
-//! (they must stay small and mergeable). Once detection has named the campaigns, one more
-//! pass over the same input reads the values behind the hashes, for the campaigns' accounts
-//! only: the template frames most of a campaign's accounts fill, with example prompts, and the
+//! (they must stay small and mergeable). Once detection has named the campaigns, the same
+//! input is read again, for the campaigns' accounts only, for the values behind the hashes: the template frames most of a campaign's accounts fill, with example prompts, and the
 //! addresses, networks, autonomous systems, user agents and client and payment fingerprints
 //! they use, each with how many of the campaign's accounts and exchanges it covers.
 //!
@@ -43,15 +42,15 @@
 //! [`CAPACITY`] values per campaign (beyond, which of the rarely used values are candidates
 //! may).
 //!
-//! [`hs_frequent_values`]: crate::functions::frequent
-//! [`CAPACITY`]: crate::functions::frequent::CAPACITY
-//!
 //! Examples come from a fixed sample of each campaign's accounts, its *witnesses* (at most
 //! [`WITNESSES`], chosen by a hash of the account id); counts come from every account. A
 //! campaign account opens hundreds of conversations, nearly each a template frame of its
 //! own, so keeping an example per account and frame for every account held a prompt per
 //! conversation: 4.2 GB for 10,000 flagged accounts, most of the scan's peak memory. A frame
 //! worth showing is one many accounts fill, so a few hundred witnesses fill it too.
+//!
+//! [`hs_frequent_values`]: crate::functions::frequent
+//! [`CAPACITY`]: crate::functions::frequent::CAPACITY
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::Path;
