@@ -3,7 +3,8 @@
 //!
 //! Detection works on account summaries, which keep only hashes of the values accounts share
 //! (they must stay small and mergeable). Once detection has named the campaigns, the same
-//! input is read again, for the campaigns' accounts only, for the values behind the hashes: the template frames most of a campaign's accounts fill, with example prompts, and the
+//! input is read again, for the campaigns' accounts only, for the values behind the hashes:
+//! the template frames most of a campaign's accounts fill, with example prompts, and the
 //! addresses, networks, autonomous systems, user agents and client and payment fingerprints
 //! they use, each with how many of the campaign's accounts and exchanges it covers.
 //!
