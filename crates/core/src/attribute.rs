@@ -162,7 +162,7 @@ fn owned_keys(
 ) -> Vec<(u32, EvidenceKey)> {
     let incidences = operator_incidences(keys);
     let mut owned = Vec::new();
-    for holders in owned_holders(&incidences, flagged) {
+    for (holders, _) in owned_holders(&incidences, flagged) {
         owned.extend(
             holders
                 .iter()
@@ -194,8 +194,7 @@ pub(crate) fn instrument_kin(
     });
     let incidences = operator_incidences(payments);
     let mut kin = vec![0; summaries.len()];
-    for holders in owned_holders(&incidences, flagged) {
-        let flagged_holders = holders.iter().filter(|(_, a)| flagged[*a as usize]).count();
+    for (holders, flagged_holders) in owned_holders(&incidences, flagged) {
         for (_, account) in holders.iter().filter(|(_, a)| !flagged[*a as usize]) {
             let kin = &mut kin[*account as usize];
             *kin = (*kin).max(flagged_holders);
@@ -216,18 +215,24 @@ fn operator_incidences(keys: impl Iterator<Item = (u32, EvidenceKey)>) -> Vec<(E
     incidences
 }
 
-/// The holders of each key the flagged accounts own, from sorted `incidences`.
+/// The holders of each key the flagged accounts own, from sorted `incidences`, with how many
+/// of them are flagged.
 fn owned_holders<'i>(
     incidences: &'i [(EvidenceKey, u32)],
     flagged: &'i [bool],
-) -> impl Iterator<Item = &'i [(EvidenceKey, u32)]> {
-    incidences.chunk_by(|x, y| x.0 == y.0).filter(|holders| {
-        let flagged_holders = holders.iter().filter(|(_, a)| flagged[*a as usize]).count();
-        let other_holders = holders.len() - flagged_holders;
-        flagged_holders >= 2
-            && flagged_holders as f64 >= OWNED_SHARE * holders.len() as f64
-            && other_holders <= OTHERS_POPULAR_FLOOR
-    })
+) -> impl Iterator<Item = (&'i [(EvidenceKey, u32)], usize)> {
+    incidences
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|holders| {
+            let flagged_holders = holders.iter().filter(|(_, a)| flagged[*a as usize]).count();
+            (holders, flagged_holders)
+        })
+        .filter(|&(holders, flagged_holders)| {
+            let other_holders = holders.len() - flagged_holders;
+            flagged_holders >= 2
+                && flagged_holders as f64 >= OWNED_SHARE * holders.len() as f64
+                && other_holders <= OTHERS_POPULAR_FLOOR
+        })
 }
 
 #[cfg(test)]

@@ -127,7 +127,7 @@ pub fn link_keys(event: &Event) -> impl Iterator<Item = LinkKey> + '_ {
 
 /// The sign-up-day key of an account opened at `created`.
 pub fn signup_day_key(created: hydrascope_events::EpochMillis) -> LinkKey {
-    let day = created.div_euclid(hydrascope_events::time::MILLIS_PER_DAY);
+    let day = hydrascope_events::time::day_number(created);
     LinkKey::new(KeyKind::SignupDay, &day.to_string())
 }
 

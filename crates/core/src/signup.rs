@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 
 use hydrascope_events::EpochMillis;
-use hydrascope_events::time::MILLIS_PER_DAY;
+use hydrascope_events::time::{MILLIS_PER_DAY, day_number};
 
 /// Half the width of the sign-up window around the group's median creation time.
 pub const BURST_HALF_WIDTH: EpochMillis = 2 * MILLIS_PER_DAY;
@@ -123,7 +123,7 @@ impl CrowdedDays {
         all: impl IntoIterator<Item = EpochMillis>,
         established: impl IntoIterator<Item = EpochMillis>,
     ) -> Self {
-        let established: Vec<i64> = established.into_iter().map(day_of).collect();
+        let established: Vec<i64> = established.into_iter().map(day_number).collect();
         let (Some(first), Some(last)) = (established.iter().min(), established.iter().max()) else {
             return CrowdedDays::default();
         };
@@ -131,7 +131,7 @@ impl CrowdedDays {
         let threshold = (MIN_BURST_LIFT * base_rate).max(MIN_CROWDED_SIGNUPS as f64);
         let mut per_day: HashMap<i64, usize> = HashMap::new();
         for created in all {
-            *per_day.entry(day_of(created)).or_default() += 1;
+            *per_day.entry(day_number(created)).or_default() += 1;
         }
         let days = per_day
             .into_iter()
@@ -143,12 +143,8 @@ impl CrowdedDays {
 
     /// Whether an account created at `created` was opened on a crowded day.
     pub fn contains(&self, created: EpochMillis) -> bool {
-        self.days.contains(&day_of(created))
+        self.days.contains(&day_number(created))
     }
-}
-
-fn day_of(time: EpochMillis) -> i64 {
-    time.div_euclid(MILLIS_PER_DAY)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use hydrascope_events::time::{MILLIS_PER_DAY, utc_day};
+use hydrascope_events::time::{MILLIS_PER_DAY, day_number, utc_day};
 use hydrascope_events::{EpochMillis, Event};
 use serde::Serialize;
 
@@ -48,10 +48,7 @@ impl TrafficSummary {
         }
         self.first_ts = Some(self.first_ts.map_or(event.ts, |t| t.min(event.ts)));
         self.last_ts = Some(self.last_ts.map_or(event.ts, |t| t.max(event.ts)));
-        *self
-            .per_day
-            .entry(event.ts.div_euclid(MILLIS_PER_DAY))
-            .or_default() += 1;
+        *self.per_day.entry(day_number(event.ts)).or_default() += 1;
     }
 
     /// The finished figures.

@@ -76,7 +76,7 @@ pub struct Rfc3339 {
 
 impl Rfc3339 {
     pub fn new(ms: EpochMillis) -> Self {
-        let (days, ms_of_day) = (ms.div_euclid(MILLIS_PER_DAY), ms.rem_euclid(MILLIS_PER_DAY));
+        let (days, ms_of_day) = (day_number(ms), ms.rem_euclid(MILLIS_PER_DAY));
         let (year, month, day) = civil_from_days(days);
         if !(0..=9999).contains(&year) {
             let text = DateTime::<Utc>::from_timestamp_millis(ms)
@@ -134,6 +134,12 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+/// The number of the UTC day holding `ms`, counted from 1970-01-01 (day 0): the key that
+/// buckets instants by day.
+pub fn day_number(ms: EpochMillis) -> i64 {
+    ms.div_euclid(MILLIS_PER_DAY)
 }
 
 /// The UTC calendar day of an instant as `YYYY-MM-DD`, the partition key of the canonical

@@ -20,7 +20,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use arrow::array::AsArray;
-use hydrascope_events::time::{MILLIS_PER_DAY, utc_day};
+use hydrascope_events::time::{MILLIS_PER_DAY, day_number, utc_day};
 use hydrascope_events::{Event, Field};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -327,7 +327,7 @@ impl DayWriters {
     }
 
     fn write(&mut self, event: &Event) -> Result<(), IoError> {
-        let day = event.ts.div_euclid(MILLIS_PER_DAY);
+        let day = day_number(event.ts);
         if !self.open.contains_key(&day) && self.open.len() >= self.max_open {
             self.close_least_recent()?;
         }

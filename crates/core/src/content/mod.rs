@@ -131,10 +131,11 @@ impl<'a> EventSketch<'a> {
     /// and the whole sketch (cue scan, capability scores, two signatures) cost the evidence
     /// pass most of its time.
     pub fn frame_id(prompt: Option<&str>, carried: Option<&str>) -> Option<u64> {
-        match (prompt, carried) {
-            (Some(prompt), _) => Some(PromptSketch::frame_id_of_prompt(prompt)),
-            (None, Some(encoded)) => PromptSketch::decode(encoded).ok().map(|s| s.frame_id()),
-            (None, None) => None,
+        match prompt {
+            Some(prompt) => Some(PromptSketch::frame_id_of_prompt(prompt)),
+            None => EventSketch::of(None, carried)
+                .sketch()
+                .map(PromptSketch::frame_id),
         }
     }
 
