@@ -10,12 +10,12 @@
 //! - Signals are grouped by what they describe — what the account asks for (content), how
 //!   machine-like its traffic is (automation), and the account itself — and each group
 //!   contributes its two strongest signals, so that five correlated schedule signals do not
-//!   count five times. What the requests cost (long answers, extended thinking) is measured
-//!   but not scored ([`Facet::Cost`]).
+//!   count five times. How much an account asks of the model (its volume, long answers,
+//!   extended thinking) is measured but not scored ([`Facet::Demand`]).
 //! - **Harvesting needs content.** Without evidence of what is harvested — targeted
 //!   capabilities, never-repeated tasks, requests for the full reasoning — (a health check, a
 //!   busy reseller, a round-the-clock integration), the evidence is capped below the flagging
-//!   level: schedules, costs and infrastructure alone describe automation, not distillation.
+//!   level: schedules, demand and infrastructure alone describe automation, not distillation.
 //! - **An operator needs fresh identities.** Campaigns run on accounts opened for the purpose,
 //!   shortly before use and in batches. Evidence is also capped below the flagging level
 //!   unless the account was new when first used (newness in the tail). Honest heavy users —
@@ -52,15 +52,18 @@ pub const EVIDENCE_SCALE: f64 = 2.485_339_738_947_121;
 pub enum Facet {
     /// What the account asks for: the harvest itself.
     Content,
-    /// How machine-like its traffic is: schedule, volume, one-shot exchanges, few templates.
+    /// How machine-like its traffic is: schedule, coverage of the day, one-shot exchanges, few
+    /// templates.
     Automation,
     /// The account itself.
     Account,
-    /// What the requests cost: long answers to short prompts, extended thinking. Measured
-    /// and kept for context, never scored: harvesters want long reasoning, but so do honest
-    /// clients — a class's homework questions, a coding agent's thinking budget — and counted
-    /// as evidence these flagged exactly those.
-    Cost,
+    /// How much the account asks of the model: its daily volume, long answers to short
+    /// prompts, extended thinking. Measured and kept for context, never scored. Harvesters
+    /// want much and long, but so do honest heavy users — a class's homework questions, a
+    /// coding agent's thinking budget, a new coding-agent user's 1,300 exchanges a day — and
+    /// counted as evidence these flagged exactly those; a campaign, meanwhile, spreads its
+    /// volume over accounts that each look like a light user.
+    Demand,
 }
 
 impl Facet {
@@ -70,9 +73,10 @@ impl Facet {
             Signal::TaskCoverage | Signal::TargetCapabilities | Signal::ReasoningElicitation => {
                 Facet::Content
             }
-            Signal::ExtendedThinking | Signal::OutputPerInput => Facet::Cost,
-            Signal::DailyVolume
-            | Signal::DailyCoverage
+            Signal::DailyVolume | Signal::ExtendedThinking | Signal::OutputPerInput => {
+                Facet::Demand
+            }
+            Signal::DailyCoverage
             | Signal::RoundTheClock
             | Signal::Regularity
             | Signal::SingleTurn
@@ -86,7 +90,7 @@ impl Facet {
         match self {
             Facet::Content | Facet::Automation => 2,
             Facet::Account => 1,
-            Facet::Cost => 0,
+            Facet::Demand => 0,
         }
     }
 }
@@ -154,22 +158,13 @@ impl Assessment {
             })
             .collect();
         evidence.sort_by(|a, b| b.strength.total_cmp(&a.strength));
-        let facet_sum = |facet: Facet| -> f64 {
-            evidence
-                .iter()
-                .filter(|e| Facet::of(e.signal) == facet)
-                .take(facet.counted())
-                .map(|e| e.strength)
-                .sum()
-        };
-        let content = facet_sum(Facet::Content);
         let has_content_evidence = evidence
             .iter()
             .any(|e| e.strength > 0.0 && e.signal.shows_harvesting());
         let has_identity_evidence = evidence
             .iter()
             .any(|e| e.strength > 0.0 && Facet::of(e.signal) == Facet::Account);
-        let total = content + facet_sum(Facet::Automation) + facet_sum(Facet::Account);
+        let total = counted_total(&evidence);
         let individual = if has_content_evidence && has_identity_evidence {
             total
         } else {
@@ -196,6 +191,27 @@ impl Assessment {
             .iter()
             .filter(|e| e.strength > 0.0 && Facet::of(e.signal).counted() > 0)
     }
+}
+
+/// The sum of the strengths that count: each facet's strongest signals, as many as it counts
+/// ([`Facet::counted`]). `evidence` is sorted strongest first.
+fn counted_total(evidence: &[Evidence]) -> f64 {
+    [
+        Facet::Content,
+        Facet::Automation,
+        Facet::Account,
+        Facet::Demand,
+    ]
+    .into_iter()
+    .map(|facet| {
+        evidence
+            .iter()
+            .filter(|e| Facet::of(e.signal) == facet)
+            .take(facet.counted())
+            .map(|e| e.strength)
+            .sum::<f64>()
+    })
+    .sum()
 }
 
 /// Whether an account was new when first used, measured against the population whatever its
@@ -373,6 +389,25 @@ mod tests {
         assert!(!assessment.has_content_evidence);
         assert!(assessment.individual <= MAX_EVIDENCE_UNGATED);
         assert!(score(assessment.individual, 0.0) < 0.8);
+    }
+
+    #[test]
+    fn how_much_an_account_sends_is_reported_but_adds_no_evidence() {
+        let chatters: Vec<AccountSummary> = (0..300).map(chatter).collect();
+        let harvester = harvest(T0 - DAY);
+        let population = Population::of(chatters.iter().chain([&harvester]));
+        let assessment = Assessment::of(&harvester, &population);
+        let (volume, rest): (Vec<Evidence>, Vec<Evidence>) = assessment
+            .evidence
+            .iter()
+            .partition(|e| e.signal == Signal::DailyVolume);
+        assert!(volume[0].strength > 0.0, "{assessment:?}");
+        assert_eq!(counted_total(&rest), counted_total(&assessment.evidence));
+        assert!(
+            assessment
+                .strong_evidence()
+                .all(|e| e.signal != Signal::DailyVolume)
+        );
     }
 
     #[test]

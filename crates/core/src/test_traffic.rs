@@ -6,7 +6,7 @@ use hydrascope_events::Event;
 use crate::AccountSummary;
 use crate::content::PromptSketch;
 
-/// 2026-04-22 00:00 UTC, the start of the simulated window.
+/// 2026-04-22 00:00 UTC, the first day of the simulated campaigns.
 pub(crate) const T0: i64 = 1_776_816_000_000;
 pub(crate) const HOUR: i64 = 3_600_000;
 pub(crate) const DAY: i64 = 24 * HOUR;

@@ -1,9 +1,10 @@
 //! Time: the simulated window, the model release inside it, local time zones, and the daily
 //! and weekly rhythms of human and machine traffic.
 //!
-//! All campaigns of 2026 are placed in one six-week window so that `all` can run them side by
-//! side inside one benign population. Only qwen's dates were reported (22 April to 5 June);
-//! the others are placed inside that window by [`crate::scenario`].
+//! All campaigns of 2026 are placed in one window so that `all` can run them side by side
+//! inside one benign population. Only qwen's dates were reported (22 April to 5 June); the
+//! others are placed inside those six weeks by [`crate::scenario`]. The window opens a week
+//! earlier, with honest traffic only ([`LEAD_IN_DAYS`]).
 
 use hydrascope_events::EpochMillis;
 use hydrascope_events::time::MILLIS_PER_DAY;
@@ -17,16 +18,21 @@ pub(crate) const MINUTE: i64 = 60 * SECOND;
 pub(crate) const HOUR: i64 = 60 * MINUTE;
 pub(crate) const DAY: i64 = MILLIS_PER_DAY;
 
-/// 2026-04-22T00:00:00Z, the first instant of the window.
-pub const WINDOW_START: EpochMillis = 1_776_816_000_000;
-/// Days in the window: 22 April to 5 June 2026 inclusive.
-pub const WINDOW_DAYS: u32 = 45;
+/// Days of honest traffic before the first campaign begins. A provider that meets a campaign
+/// already has its customers' history to compare it with; a window that opened with the
+/// campaign would measure a detector's cold start instead of how soon it catches the campaign.
+pub const LEAD_IN_DAYS: u32 = 7;
+/// 2026-04-15T00:00:00Z, the first instant of the window, [`LEAD_IN_DAYS`] before qwen's first
+/// reported day.
+pub const WINDOW_START: EpochMillis = 1_776_211_200_000;
+/// Days in the window: the lead-in, then 22 April to 5 June 2026 inclusive.
+pub const WINDOW_DAYS: u32 = LEAD_IN_DAYS + 45;
 /// 2026-06-06T00:00:00Z, the first instant after the window (exclusive end).
 pub const WINDOW_END: EpochMillis = WINDOW_START + WINDOW_DAYS as i64 * DAY;
 
 /// When the new model becomes available: 2026-05-14T16:00Z, mid-window, so that adoption
 /// (gradual for honest users, abrupt for a campaign pivot) is visible on both sides.
-pub(crate) const RELEASE: EpochMillis = WINDOW_START + 22 * DAY + 16 * HOUR;
+pub(crate) const RELEASE: EpochMillis = WINDOW_START + (LEAD_IN_DAYS as i64 + 22) * DAY + 16 * HOUR;
 
 /// Start of window day `day`.
 pub(crate) fn day_start(day: u32) -> EpochMillis {
@@ -156,7 +162,11 @@ mod tests {
 
     #[test]
     fn window_constants_match_the_reported_dates() {
-        assert_eq!(parse_rfc3339("2026-04-22T00:00:00Z").unwrap(), WINDOW_START);
+        assert_eq!(parse_rfc3339("2026-04-15T00:00:00Z").unwrap(), WINDOW_START);
+        assert_eq!(
+            parse_rfc3339("2026-04-22T00:00:00Z").unwrap(),
+            day_start(LEAD_IN_DAYS)
+        );
         assert_eq!(parse_rfc3339("2026-06-06T00:00:00Z").unwrap(), WINDOW_END);
         assert_eq!(parse_rfc3339("2026-05-14T16:00:00Z").unwrap(), RELEASE);
     }

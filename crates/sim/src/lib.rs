@@ -1,12 +1,12 @@
 //! A deterministic traffic simulator with ground truth, for developing and evaluating
 //! detectors of distillation campaigns.
 //!
-//! It produces the API traffic a model provider would log over a six-week window
-//! (22 April – 5 June 2026): a benign population — ordinary users plus hard negatives that
-//! look automated but are legitimate (evaluation harnesses, nightly batch jobs, coding
-//! agents, university classes, resellers, health checks) — and, per [`Scenario`], the
-//! distillation campaigns reported in 2026 with their evasions ([`Knobs`]). Every account's
-//! true role is returned as a [`TruthRecord`].
+//! It produces the API traffic a model provider would log from 15 April to 5 June 2026 (a
+//! week of honest traffic, then the six weeks of the reported campaigns): a benign
+//! population — ordinary users plus hard negatives that look automated but are legitimate
+//! (evaluation harnesses, nightly batch jobs, coding agents, university classes, resellers,
+//! health checks) — and, per [`Scenario`], the distillation campaigns reported in 2026 with
+//! their evasions ([`Knobs`]). Every account's true role is returned as a [`TruthRecord`].
 //!
 //! **For:** reproducible benchmarks and tests of detection (same seed, same stream), built on
 //! real prompts, real per-client request rates, real token counts and real IP ranges from a

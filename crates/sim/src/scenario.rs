@@ -5,6 +5,7 @@
 //! 5 June 2026); deepseek, moonshot and minimax are placed inside the same six-week window,
 //! minimax so that it spans the mid-window model release its pivot was reported around.
 
+use crate::clock::LEAD_IN_DAYS;
 use crate::knobs::{Knobs, Payment, Proxy, Timing};
 use crate::names::named_enum;
 use crate::text::TaskKind;
@@ -139,6 +140,7 @@ pub(crate) struct Pivot {
 pub(crate) struct CampaignSpec {
     pub(crate) accounts: u32,
     pub(crate) exchanges: u64,
+    /// Window day of the first exchange; the reported days are counted after the lead-in.
     pub(crate) first_day: u32,
     pub(crate) days: u32,
     pub(crate) kinds: &'static [AccountKind],
@@ -176,7 +178,7 @@ const fn kind(
 static DEEPSEEK: CampaignSpec = CampaignSpec {
     accounts: 300,
     exchanges: 150_000,
-    first_day: 3,
+    first_day: LEAD_IN_DAYS + 3,
     days: 21,
     kinds: &[
         kind(
@@ -217,7 +219,7 @@ static DEEPSEEK: CampaignSpec = CampaignSpec {
 static MOONSHOT: CampaignSpec = CampaignSpec {
     accounts: 700,
     exchanges: 3_400_000,
-    first_day: 7,
+    first_day: LEAD_IN_DAYS + 7,
     days: 28,
     kinds: &[
         kind(
@@ -265,7 +267,7 @@ static MOONSHOT: CampaignSpec = CampaignSpec {
 static MINIMAX: CampaignSpec = CampaignSpec {
     accounts: 23_000,
     exchanges: 13_000_000,
-    first_day: 9,
+    first_day: LEAD_IN_DAYS + 9,
     days: 28,
     kinds: &[
         kind(
@@ -302,7 +304,7 @@ static MINIMAX: CampaignSpec = CampaignSpec {
 static QWEN: CampaignSpec = CampaignSpec {
     accounts: 25_000,
     exchanges: 28_800_000,
-    first_day: 0,
+    first_day: LEAD_IN_DAYS,
     days: 45,
     kinds: &[
         kind(

@@ -15,7 +15,7 @@ use hydrascope_sim::{
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 /// 2026-05-14T16:00Z, the release of the new model.
-const RELEASE: i64 = WINDOW_START + 22 * DAY + 16 * HOUR;
+const RELEASE: i64 = 1_778_774_400_000;
 const NEW_MODEL: &str = "frontier-5-pro";
 
 fn corpus_dir() -> std::path::PathBuf {
