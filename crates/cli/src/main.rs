@@ -44,6 +44,9 @@ enum Command {
     /// The end-to-end demonstration on the embedded default: simulate a scenario, scan it,
     /// score the verdicts against the simulation's ground truth and print the campaigns.
     Demo(commands::demo::DemoArgs),
+    /// The live defense service: stores traffic as it arrives, re-scores it in the background
+    /// and answers the gateway's checks (see docs/serve.md).
+    Serve(commands::serve::ServeArgs),
     /// Score a detector's verdicts against ground truth: precision, recall, false-positive
     /// rates, ROC AUC and the adjusted Rand index of its clusters.
     Evaluate(commands::evaluate::EvaluateArgs),
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(&args),
         Command::Demo(args) => commands::demo::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args).map(|_| ()),
+        Command::Serve(args) => commands::serve::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -156,7 +156,7 @@ pub(crate) fn evidence_keys(
 /// operator ([`EvidenceKind::specific_to_operators`]), held by at least two flagged accounts that
 /// are at least [`OWNED_SHARE`] of the holders, and not popular among the others
 /// ([`OTHERS_POPULAR_FLOOR`]).
-fn owned_keys(
+pub(crate) fn owned_keys(
     keys: impl Iterator<Item = (u32, EvidenceKey)>,
     flagged: &[bool],
 ) -> Vec<(u32, EvidenceKey)> {

@@ -145,7 +145,9 @@ pub fn network_of(ip: IpAddr) -> String {
     }
 }
 
-fn normalise_whitespace(text: &str) -> String {
+/// Text with every run of whitespace made one space, as system prompts are compared: the same
+/// prompt pasted with other line breaks is the same prompt.
+pub fn normalise_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -17,9 +17,11 @@ pub mod cluster;
 /// spec, capability classes and chain-of-thought elicitation.
 pub mod content;
 pub mod detect;
+pub mod explain;
 pub mod keys;
 pub mod merge;
 pub mod policy;
+pub mod recognise;
 pub mod replay;
 pub mod score;
 pub mod signals;

@@ -6,4 +6,5 @@ pub mod ingest;
 pub mod options;
 pub mod replay;
 pub mod scan;
+pub mod serve;
 pub mod simulate;

@@ -20,7 +20,9 @@ use serde::Serialize;
 
 use crate::commands::evaluate::{persona_table, print_to_stdout, read_jsonl};
 use crate::commands::options::DetectionArgs;
-use crate::commands::scan::{verdicts, write_jsonl};
+use hydrascope_core::explain::verdicts;
+
+use crate::commands::scan::write_jsonl;
 use crate::progress;
 use crate::table::{Align, percent, table};
 

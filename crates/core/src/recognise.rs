@@ -1,0 +1,185 @@
+//! Recognising a known campaign's new accounts on their first requests.
+//!
+//! A banned operator opens replacement accounts. Their own evidence takes days of traffic to
+//! build up, but they come from the same infrastructure: the operator's proxy exits, its
+//! cards, its client build and its prompt templates. The keys a campaign **owns** — held by at
+//! least two of its flagged accounts and nearly only by flagged accounts, as attribution
+//! defines them ([`crate::attribute`]) — are its fingerprint, and one request that carries
+//! them names the campaign before the account has a history.
+//!
+//! A match is a lead, not a verdict: an honest person can be behind a residential address an
+//! operator's proxy pool also exits through. What a match weighs is the caller's policy
+//! ([`Recognition::is_strong`] says when it is more than one coincidence).
+
+use std::collections::HashMap;
+
+use hydrascope_events::Event;
+
+use crate::account::AccountSummary;
+use crate::attribute::{evidence_keys, owned_keys};
+use crate::cluster::{EvidenceKey, EvidenceKind};
+use crate::content::PromptSketch;
+use crate::detect::Detection;
+use crate::keys::KeyKind;
+
+/// The keys every detected campaign owns.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignKeys {
+    /// Key → index of the campaign in [`Detection::groups`]. A key two campaigns own is
+    /// nobody's fingerprint and is left out.
+    owner: HashMap<EvidenceKey, usize>,
+}
+
+/// What a request shares with one known campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recognition {
+    /// Index of the campaign in the [`Detection::groups`] the keys were taken from.
+    pub campaign: usize,
+    /// The kinds of the campaign's keys the request carries, in a stable order.
+    pub kinds: Vec<EvidenceKind>,
+}
+
+impl Recognition {
+    /// Whether the match is more than one coincidence: the campaign's payment instrument (no
+    /// one shares a card by chance), or keys of at least two independent families (an address
+    /// and its network are one fact, an address and a client build are two).
+    pub fn is_strong(&self) -> bool {
+        let mut families: Vec<usize> = self.kinds.iter().map(|k| k.family_index()).collect();
+        families.sort_unstable();
+        families.dedup();
+        families.len() >= 2 || self.kinds.contains(&EvidenceKind::Link(KeyKind::PaymentFp))
+    }
+}
+
+impl CampaignKeys {
+    /// The keys the flagged accounts of `detection` own, each with the campaign its holders
+    /// were attributed to. `summaries` are the ones `detection` was computed from.
+    pub fn of(summaries: &[(String, AccountSummary)], detection: &Detection) -> CampaignKeys {
+        let flagged: Vec<bool> = detection
+            .accounts
+            .iter()
+            .map(|o| o.decision.flagged)
+            .collect();
+        let mut owner: HashMap<EvidenceKey, Option<usize>> = HashMap::new();
+        for (account, key) in owned_keys(evidence_keys(summaries), &flagged) {
+            let Some(campaign) = detection.accounts[account as usize].group else {
+                continue;
+            };
+            owner
+                .entry(key)
+                .and_modify(|o| {
+                    if *o != Some(campaign) {
+                        *o = None;
+                    }
+                })
+                .or_insert(Some(campaign));
+        }
+        CampaignKeys {
+            owner: owner
+                .into_iter()
+                .filter_map(|(key, campaign)| Some((key, campaign?)))
+                .collect(),
+        }
+    }
+
+    /// Number of keys known.
+    pub fn len(&self) -> usize {
+        self.owner.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owner.is_empty()
+    }
+
+    /// The campaigns whose keys one request carries, the campaign with the most kinds first.
+    pub fn recognise(&self, event: &Event, sketch: Option<&PromptSketch>) -> Vec<Recognition> {
+        if self.owner.is_empty() {
+            return Vec::new();
+        }
+        let mut request = AccountSummary::default();
+        request.observe(event, sketch);
+        let summaries = [(event.account_id.clone(), request)];
+        let mut by_campaign: HashMap<usize, Vec<EvidenceKind>> = HashMap::new();
+        for (_, key) in evidence_keys(&summaries) {
+            if let Some(&campaign) = self.owner.get(&key) {
+                by_campaign.entry(campaign).or_default().push(key.kind);
+            }
+        }
+        let mut recognitions: Vec<Recognition> = by_campaign
+            .into_iter()
+            .map(|(campaign, mut kinds)| {
+                kinds.sort_unstable();
+                kinds.dedup();
+                Recognition { campaign, kinds }
+            })
+            .collect();
+        recognitions.sort_by(|a, b| {
+            b.kinds
+                .len()
+                .cmp(&a.kinds.len())
+                .then(a.campaign.cmp(&b.campaign))
+        });
+        recognitions
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::detect;
+    use crate::policy::Policy;
+    use crate::test_traffic::{DAY, T0, chatter, sock};
+
+    /// Three hundred chatters and a campaign of sixty accounts on eight proxy addresses and
+    /// two cards.
+    fn campaign() -> (Vec<(String, AccountSummary)>, Detection) {
+        let mut summaries: Vec<(String, AccountSummary)> = (0..300)
+            .map(|i| (format!("chat-{i:03}"), chatter(i)))
+            .collect();
+        summaries.extend((0..60).map(|i| sock(i, 8, 2, 300)));
+        let detection = detect(&summaries, &Policy::default());
+        (summaries, detection)
+    }
+
+    fn first_request(ip: &str, card: &str) -> Event {
+        let mut event = Event::new(T0 + 30 * DAY, "newcomer");
+        event.ip = Some(ip.parse().unwrap());
+        event.payment_fp = Some(card.to_owned());
+        event
+    }
+
+    #[test]
+    fn a_new_account_on_the_campaigns_card_is_recognised_on_its_first_request() {
+        let (summaries, detection) = campaign();
+        let keys = CampaignKeys::of(&summaries, &detection);
+        let found = keys.recognise(&first_request("192.0.2.3", "pool-card-1"), None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let members = &detection.groups[found[0].campaign].members;
+        assert!(
+            members
+                .iter()
+                .all(|&m| summaries[m as usize].0.starts_with("sock"))
+        );
+        assert!(found[0].is_strong());
+        assert!(
+            found[0]
+                .kinds
+                .contains(&EvidenceKind::Link(KeyKind::PaymentFp))
+        );
+    }
+
+    #[test]
+    fn one_shared_address_is_a_weak_lead_and_an_honest_accounts_keys_are_none() {
+        let (summaries, detection) = campaign();
+        let keys = CampaignKeys::of(&summaries, &detection);
+        let found = keys.recognise(&first_request("192.0.2.3", "card-of-its-own"), None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            !found[0].is_strong(),
+            "an address and its network are one fact"
+        );
+        // A chatter's own address and card belong to no campaign.
+        let found = keys.recognise(&first_request("198.51.0.7", "card-7"), None);
+        assert!(found.is_empty(), "{found:?}");
+    }
+}
