@@ -8,6 +8,7 @@
 //! must reach the same verdicts and act on them.
 
 mod common;
+mod openapi;
 mod simulation;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -24,6 +25,8 @@ use serde_json::{Value, json};
 use simulation::simulate;
 
 const TOKEN: &str = "e2e-token";
+/// A token that may only check, as a gateway's.
+const GATEWAY_TOKEN: &str = "gateway-token";
 /// Event time streamed between two re-scores.
 const BATCH_MILLIS: i64 = 6 * 3_600_000;
 /// Campaigns smaller than this are too small to assert a recall on at this scale.
@@ -129,11 +132,15 @@ impl Server {
             .unwrap()
             .port();
         let config = data_dir.with_extension("toml");
+        let policy = data_dir.with_extension("policy.toml");
+        if !policy.exists() {
+            std::fs::write(&policy, "").unwrap();
+        }
         std::fs::write(
             &config,
             format!(
-                "rescore_every_secs = 0.05\nstore_prompts = {store_prompts}\n\
-                 [tokens]\nall = [\"{TOKEN}\"]\n"
+                "rescore_every_secs = 0.05\nstore_prompts = {store_prompts}\npolicy = {policy:?}\n\
+                 [tokens]\nall = [\"{TOKEN}\"]\ncheck = [\"{GATEWAY_TOKEN}\"]\n"
             ),
         )
         .unwrap();
@@ -166,20 +173,26 @@ impl Server {
     }
 
     fn try_get(&self, path: &str) -> Option<(u16, String)> {
-        let mut response = self
-            .agent
-            .get(format!("{}{path}", self.base))
-            .header("Authorization", format!("Bearer {TOKEN}"))
-            .call()
-            .ok()?;
+        self.get_with(path, Some(TOKEN))
+    }
+
+    fn get_with(&self, path: &str, token: Option<&str>) -> Option<(u16, String)> {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.call().ok()?;
         let status = response.status().as_u16();
         Some((status, response.body_mut().read_to_string().unwrap()))
     }
 
+    /// A successful GET, its answer checked against docs/openapi.json.
     fn get(&self, path: &str) -> Value {
         let (status, body) = self.try_get(path).expect("the server answers");
         assert_eq!(status, 200, "GET {path}: {body}");
-        serde_json::from_str(&body).unwrap()
+        let value = serde_json::from_str(&body).unwrap();
+        openapi::assert_answer("GET", path, status, &value);
+        value
     }
 
     fn send(&self, method: &str, path: &str, body: &str) -> Result<(u16, Value), ureq::Error> {
@@ -194,7 +207,9 @@ impl Server {
             .send(body)?;
         let status = response.status().as_u16();
         let text = response.body_mut().read_to_string()?;
-        Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+        let value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        openapi::assert_answer(method, path, status, &value);
+        Ok((status, value))
     }
 
     fn post(&self, path: &str, body: &str) -> Value {
@@ -429,4 +444,56 @@ fn a_server_killed_mid_stream_counts_every_acknowledged_event_once_and_keeps_its
             assert_eq!(live[field], verdict[field], "{id} {field}");
         }
     }
+}
+
+#[test]
+fn refusals_say_why_and_a_bad_policy_leaves_the_old_one_in_force() {
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    let server = Server::start(&data, false);
+    let answer = |path: &str, token: Option<&str>| {
+        let (status, body) = server.get_with(path, token).unwrap();
+        let value: Value = serde_json::from_str(&body).unwrap();
+        openapi::assert_answer("GET", path, status, &value);
+        (status, value)
+    };
+    assert_eq!(answer("/v1/campaigns", None).0, 401);
+    assert_eq!(answer("/v1/campaigns", Some(GATEWAY_TOKEN)).0, 403);
+    assert_eq!(answer("/v1/accounts/acct_never_seen", Some(TOKEN)).0, 404);
+    assert_eq!(answer("/v1/campaigns/c-9999", Some(TOKEN)).0, 404);
+    assert_eq!(answer("/healthz", None).0, 200);
+
+    let (status, body) = server
+        .send(
+            "PUT",
+            "/v1/overrides/acct_1",
+            r#"{"action":"block","author":"","reason":"x"}"#,
+        )
+        .unwrap();
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = server.send("POST", "/v1/events", "[{\"ts\": 1,").unwrap();
+    assert_eq!(
+        (status, &body["rejected"][0]["kind"]),
+        (200, &json!("not_json"))
+    );
+
+    std::fs::write(
+        data.with_extension("policy.toml"),
+        "[verdict]\nflag_threshold = 3\n",
+    )
+    .unwrap();
+    let (status, body) = server.send("POST", "/v1/admin/reload", "").unwrap();
+    assert_eq!(status, 422);
+    assert!(
+        body["error"].as_str().unwrap().contains("flag_threshold"),
+        "{body}"
+    );
+    let check = server.check(&json!({ "account_id": "acct_1" }));
+    assert_eq!(check["decision"], "allow");
+    std::fs::write(
+        data.with_extension("policy.toml"),
+        "[verdict]\nflag_threshold = 0.9\n",
+    )
+    .unwrap();
+    assert_eq!(server.post("/v1/admin/reload", "")["reloaded"], true);
 }
