@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Load on `hydrascope serve` (release build) on 127.0.0.1: `/v1/check` and `/v1/events`
+# together, driven by wrk (apt-get install wrk), for a bounded time.
+#
+#   bench/serve-load.sh [SECONDS] [SCALE] [BENIGN_ACCOUNTS]   (defaults: 30 0.002 2000)
+#
+# 1. simulates the `all` scenario and streams every event into the service in batches of
+#    2,000 (ingest rate), then forces a re-score;
+# 2. runs, at once, wrk on /v1/check (2 threads, 16 connections, account ids of the
+#    simulation) and wrk on /v1/events (1 thread, 1 connection, batches of 100 new events
+#    with prompts, which the detector re-scores every 10 s);
+# 3. prints both wrk summaries (throughput, latency p50/p99/p99.9 as the client saw it,
+#    non-2xx answers), the service's own check latency from /metrics, and the server's RSS
+#    and peak RSS, with RSS per tracked account.
+# The load generator shares the machine's cores with the server: figures are lower bounds.
+set -euo pipefail
+
+seconds=${1:-30}
+scale=${2:-0.002}
+benign=${3:-2000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+corpus=$root/../shared/corpora
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
+cargo build --release --quiet -p hydrascope-cli --manifest-path "$root/Cargo.toml"
+bin=$CARGO_TARGET_DIR/release/hydrascope
+work=$(mktemp -d)
+server=
+trap '[[ -n $server ]] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
+
+args=(simulate --scenario all --scale "$scale" --seed 1 --out "$work/sim" --benign-accounts "$benign")
+[[ -d $corpus ]] && args+=(--corpus "$corpus")
+"$bin" "${args[@]}" >/dev/null
+
+export HYDRASCOPE_TOKEN=bench-token
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base=http://127.0.0.1:$port
+"$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/data" 2>"$work/server.log" &
+server=$!
+until curl -sf "$base/readyz" >/dev/null; do sleep 0.2; done
+
+zstdcat "$work/sim/events.jsonl.zst" | split -l 2000 - "$work/batch."
+events=$(zstdcat "$work/sim/events.jsonl.zst" | wc -l)
+start=$(date +%s.%N)
+for batch in "$work"/batch.*; do
+    curl -sf -H "Authorization: Bearer $HYDRASCOPE_TOKEN" --data-binary @"$batch" "$base/v1/events" >/dev/null
+done
+end=$(date +%s.%N)
+rm -f "$work"/batch.*
+curl -sf -X POST -H "Authorization: Bearer $HYDRASCOPE_TOKEN" "$base/v1/admin/rescore" >"$work/rescore.json"
+python3 - "$events" "$start" "$end" "$work/rescore.json" <<'PY'
+import json, sys
+events, start, end = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+r = json.load(open(sys.argv[4]))
+print(f"ingest: {events} events in {end - start:.1f} s, {events / (end - start):,.0f} events/s "
+      f"(batches of 2,000, one connection); {r['accounts']} accounts, {r['campaigns']} campaigns")
+PY
+rss_kib() { awk "/^$1:/ { print \$2 }" /proc/$server/status; }
+accounts=$(curl -sf "$base/readyz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"])')
+echo "server RSS after ingest: $(( $(rss_kib VmRSS) / 1024 )) MiB, $(( $(rss_kib VmRSS) * 1024 / accounts )) bytes per account ($accounts accounts)"
+
+zstdcat "$work/sim/events.jsonl.zst" | python3 -c '
+import json, sys
+seen = {}
+for line in sys.stdin:
+    seen[json.loads(line)["account_id"]] = 1
+print("\n".join(seen))' >"$work/accounts.txt"
+ACCOUNTS=$work/accounts.txt wrk -t2 -c16 -d"${seconds}s" -s "$root/bench/wrk/check.lua" "$base" >"$work/check.out" &
+checks=$!
+BATCH=100 wrk -t1 -c1 -d"${seconds}s" -s "$root/bench/wrk/events.lua" "$base" >"$work/events.out"
+wait $checks
+grep -h '^check:\|^events:' "$work/check.out" "$work/events.out"
+curl -sf "$base/metrics" | python3 -c '
+import sys
+buckets, count = [], 0
+for line in sys.stdin:
+    if line.startswith("hydrascope_check_duration_seconds_bucket"):
+        le = line.split("le=\"")[1].split("\"")[0]
+        buckets.append((float("inf") if le == "+Inf" else float(le), int(float(line.split()[-1]))))
+    elif line.startswith("hydrascope_check_duration_seconds_count"):
+        count = int(float(line.split()[-1]))
+def quantile(q):
+    for le, n in buckets:
+        if n >= q * count:
+            return le
+print("service check latency (histogram bucket bounds): " + ", ".join(
+    f"p{q * 100:g} <= {quantile(q) * 1e6:.0f} us" for q in (0.5, 0.99, 0.999)) + f", {count} checks")'
+echo "server RSS at the end: $(( $(rss_kib VmRSS) / 1024 )) MiB, peak $(( $(rss_kib VmHWM) / 1024 )) MiB"
