@@ -30,6 +30,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     if let Some(dir) = &args.data_dir {
         config.data_dir = dir.clone();
     }
+    eprintln!(
+        "hydrascope serve: reading the store in {}, then listening on {} (ready when /readyz \
+         answers)",
+        config.data_dir.display(),
+        config.listen
+    );
     let runtime = tokio::runtime::Runtime::new().context("starting the service runtime")?;
     runtime.block_on(hydrascope_serve::run(config, shutdown_signal()))?;
     Ok(())
