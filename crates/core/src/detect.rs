@@ -61,6 +61,26 @@ pub struct Detection {
     pub reference_accounts: usize,
 }
 
+impl Detection {
+    /// The campaigns: each group that flagged accounts were attributed to, with those
+    /// accounts (indices into [`Detection::accounts`], ascending). The batch scan's
+    /// `campaigns.json` and the live service list the same campaigns with these members.
+    pub fn campaigns(&self) -> impl Iterator<Item = (usize, Vec<u32>)> + '_ {
+        self.groups.iter().enumerate().filter_map(|(g, group)| {
+            let members: Vec<u32> = group
+                .members
+                .iter()
+                .copied()
+                .filter(|&m| {
+                    let outcome = &self.accounts[m as usize];
+                    outcome.decision.flagged && outcome.group == Some(g)
+                })
+                .collect();
+            (!members.is_empty()).then_some((g, members))
+        })
+    }
+}
+
 /// Runs detection over `(account id, summary)` pairs.
 ///
 /// Signals are measured against a **reference population of presumed-honest accounts**, not

@@ -155,23 +155,19 @@ impl From<&SignupBurst> for SignupWindow {
 /// Groups with at least one flagged member become campaigns; their flagged members are its
 /// accounts.
 fn campaigns(result: &ScanResult) -> Vec<CampaignReport> {
-    result
-        .detection
-        .groups
-        .iter()
-        .enumerate()
-        .filter_map(|(g, group)| {
-            let members: Vec<(&String, &AccountSummary, &AccountOutcome)> = group
-                .members
+    let detection = &result.detection;
+    detection
+        .campaigns()
+        .map(|(g, members)| {
+            let members: Vec<(&String, &AccountSummary, &AccountOutcome)> = members
                 .iter()
                 .map(|&m| {
                     let (id, summary) = &result.summaries[m as usize];
-                    (id, summary, &result.detection.accounts[m as usize])
+                    (id, summary, &detection.accounts[m as usize])
                 })
-                .filter(|(_, _, outcome)| outcome.decision.flagged && outcome.group == Some(g))
                 .collect();
-            let burst = result.detection.bursts[g].as_ref();
-            (!members.is_empty()).then(|| campaign_report(group, burst, &members))
+            let burst = detection.bursts[g].as_ref();
+            campaign_report(&detection.groups[g], burst, &members)
         })
         .collect()
 }
