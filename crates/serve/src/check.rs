@@ -14,7 +14,6 @@ use hydrascope_core::signals::MIN_EVENTS_TO_JUDGE;
 use hydrascope_events::{Action, Event};
 use serde::Serialize;
 
-use crate::detector::reason_of;
 use crate::shared::Shared;
 use crate::store::OverrideKind;
 
@@ -58,7 +57,7 @@ pub fn check(shared: &Shared, request: &Event) -> CheckAnswer {
     if let Some(state) = known.filter(|s| s.verdict.action > Action::Allow) {
         return answer(
             state.verdict.action,
-            reason_of(state),
+            state.reason(),
             Some(state.verdict.score),
             state
                 .verdict
@@ -97,7 +96,7 @@ pub fn check(shared: &Shared, request: &Event) -> CheckAnswer {
         }
     }
     let reason = match known {
-        Some(state) => reason_of(state),
+        Some(state) => state.reason(),
         None => "no record of this account".to_owned(),
     };
     answer(Action::Allow, reason, score, None, "default")

@@ -56,10 +56,10 @@ impl Detector {
             shared,
         };
         let started = Instant::now();
-        let mut recovered = Vec::new();
-        worker.store.for_each_event(|event| recovered.push(event))?;
-        let count = recovered.len();
-        worker.observe(recovered);
+        // Read back one event at a time: the store may hold far more than fits in memory as
+        // events, while their summaries are what the detector keeps anyway.
+        let store = worker.store.clone();
+        let count = store.for_each_event(|event| worker.observe_one(&event))?;
         worker.changed = true;
         worker.rescore()?;
         info!(
@@ -155,11 +155,15 @@ impl Worker {
 
     fn observe(&mut self, events: Vec<Event>) {
         for event in &events {
-            let sketch = EventSketch::of_event(event);
-            self.state.observe(event, sketch.sketch());
-            self.newest = Some(self.newest.map_or(event.ts, |t| t.max(event.ts)));
+            self.observe_one(event);
         }
         self.changed |= !events.is_empty();
+    }
+
+    fn observe_one(&mut self, event: &Event) {
+        let sketch = EventSketch::of_event(event);
+        self.state.observe(event, sketch.sketch());
+        self.newest = Some(self.newest.map_or(event.ts, |t| t.max(event.ts)));
     }
 
     fn rescore_logged(&mut self) {
@@ -221,37 +225,10 @@ fn decision_changes(before: &Snapshot, after: &Snapshot) -> Vec<AuditEntry> {
                 to,
                 source: ChangeSource::Detection,
                 author: None,
-                reason: reason_of(state),
+                reason: state.reason(),
             })
         })
         .collect();
     changes.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     changes
-}
-
-/// A one-line reason for a decision: the score and the strongest evidence.
-pub(crate) fn reason_of(state: &crate::snapshot::AccountState) -> String {
-    let signals: Vec<&str> = state
-        .verdict
-        .signals
-        .iter()
-        .map(|s| s.name.as_str())
-        .take(4)
-        .collect();
-    let campaign = state
-        .verdict
-        .cluster_id
-        .as_deref()
-        .filter(|_| state.verdict.flagged)
-        .map(|id| format!(" in campaign {id}"))
-        .unwrap_or_default();
-    format!(
-        "score {:.2}{campaign}: {}",
-        state.verdict.score,
-        if signals.is_empty() {
-            "no evidence".to_owned()
-        } else {
-            signals.join(", ")
-        }
-    )
 }

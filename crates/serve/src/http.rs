@@ -154,7 +154,7 @@ async fn ingest(
         .collect();
     let (events, outcome) = on_store(app, move |store| {
         store.quarantine(&quarantined)?;
-        let outcome = store.append(&events, None)?;
+        let outcome = store.append(&events)?;
         Ok((events, outcome))
     })
     .await?;

@@ -27,6 +27,31 @@ pub struct AccountState {
     pub first_flagged: Option<String>,
 }
 
+impl AccountState {
+    /// A one-line reason for the account's decision: the score and the strongest evidence.
+    pub fn reason(&self) -> String {
+        let verdict = &self.verdict;
+        let signals: Vec<&str> = verdict
+            .signals
+            .iter()
+            .map(|s| s.name.as_str())
+            .take(4)
+            .collect();
+        let campaign = verdict
+            .cluster_id
+            .as_deref()
+            .filter(|_| verdict.flagged)
+            .map(|id| format!(" in campaign {id}"))
+            .unwrap_or_default();
+        let evidence = if signals.is_empty() {
+            "no evidence".to_owned()
+        } else {
+            signals.join(", ")
+        };
+        format!("score {:.2}{campaign}: {evidence}", verdict.score)
+    }
+}
+
 /// One detected campaign.
 #[derive(Debug, Clone, Serialize)]
 pub struct CampaignState {
@@ -85,15 +110,9 @@ impl Snapshot {
             .collect();
         let mut campaigns = Vec::new();
         let mut campaign_of_group = HashMap::new();
-        for (g, group) in detection.groups.iter().enumerate() {
-            let flagged = group
-                .members
-                .iter()
-                .any(|&m| detection.accounts[m as usize].decision.flagged);
-            if flagged {
-                campaign_of_group.insert(g, campaigns.len());
-                campaigns.push(campaign_state(summaries, detection, g));
-            }
+        for (g, members) in detection.campaigns() {
+            campaign_of_group.insert(g, campaigns.len());
+            campaigns.push(campaign_state(summaries, detection, g, &members));
         }
         Snapshot {
             as_of,
@@ -120,8 +139,8 @@ fn campaign_state(
     summaries: &[(String, AccountSummary)],
     detection: &Detection,
     group: usize,
+    members: &[u32],
 ) -> CampaignState {
-    let members = &detection.groups[group].members;
     let member_summaries = || members.iter().map(|&m| &summaries[m as usize].1);
     let mut timeline: BTreeMap<i64, u64> = BTreeMap::new();
     for summary in member_summaries() {

@@ -29,8 +29,6 @@ const QUARANTINE: TableDefinition<u64, &str> = TableDefinition::new("quarantine"
 const OVERRIDES: TableDefinition<&str, &str> = TableDefinition::new("overrides");
 /// Sequence number → one change of an account's decision.
 const AUDIT: TableDefinition<u64, &str> = TableDefinition::new("audit");
-/// Named counters: broker offsets.
-const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// File name of the database inside the data directory.
 const DATABASE_FILE: &str = "hydrascope.redb";
@@ -47,7 +45,7 @@ pub enum Appended {
 /// A record that is not a valid event, kept with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quarantined {
-    /// Where it came from: `http` or the broker subject.
+    /// Where it came from (`http`).
     pub source: String,
     /// Its line in the request body or message (1-based).
     pub line: u64,
@@ -126,7 +124,6 @@ impl Store {
             txn.open_table(QUARANTINE)?;
             txn.open_table(OVERRIDES)?;
             txn.open_table(AUDIT)?;
-            txn.open_table(META)?;
             Ok(())
         })?;
         Ok(store)
@@ -155,14 +152,9 @@ impl Store {
         body(&txn).map_err(|e| self.error(e))
     }
 
-    /// Stores the events whose request id was not seen before, in one durable commit, with
-    /// the broker `offset` (if any) in the same commit, so that a restart resumes after the
-    /// last events stored and never counts one twice.
-    pub fn append(
-        &self,
-        events: &[Event],
-        offset: Option<(&str, u64)>,
-    ) -> Result<Vec<Appended>, ServeError> {
+    /// Stores the events whose request id was not seen before, in one durable commit: a
+    /// batch is stored whole or not at all.
+    pub fn append(&self, events: &[Event]) -> Result<Vec<Appended>, ServeError> {
         self.write(|txn| {
             let mut table = txn.open_table(EVENTS)?;
             let mut ids = txn.open_table(REQUEST_IDS)?;
@@ -180,9 +172,6 @@ impl Store {
                 table.insert(next, json.as_str())?;
                 outcome.push(Appended::New(next));
                 next += 1;
-            }
-            if let Some((name, value)) = offset {
-                txn.open_table(META)?.insert(name, value)?;
             }
             Ok(outcome)
         })
@@ -299,16 +288,6 @@ impl Store {
             Ok(entries)
         })
     }
-
-    /// A named counter (a broker offset), 0 when never set.
-    pub fn counter(&self, name: &str) -> Result<u64, ServeError> {
-        self.read(|txn| {
-            Ok(txn
-                .open_table(META)?
-                .get(name)?
-                .map_or(0, |value| value.value()))
-        })
-    }
 }
 
 /// The next sequence number of a table keyed by sequence numbers from 1.
@@ -361,21 +340,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let first = store
-            .append(
-                &[
-                    event(Some("r1"), "a"),
-                    event(Some("r1"), "a"),
-                    event(None, "b"),
-                ],
-                None,
-            )
+            .append(&[
+                event(Some("r1"), "a"),
+                event(Some("r1"), "a"),
+                event(None, "b"),
+            ])
             .unwrap();
         assert_eq!(
             first,
             [Appended::New(1), Appended::Duplicate, Appended::New(2)]
         );
         let second = store
-            .append(&[event(Some("r1"), "a"), event(None, "b")], None)
+            .append(&[event(Some("r1"), "a"), event(None, "b")])
             .unwrap();
         assert_eq!(second, [Appended::Duplicate, Appended::New(3)]);
         assert_eq!(store.event_count().unwrap(), 3);
@@ -386,9 +362,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path()).unwrap();
-            store
-                .append(&[event(Some("r1"), "a")], Some(("nats:events", 41)))
-                .unwrap();
+            store.append(&[event(Some("r1"), "a")]).unwrap();
             let kept = Override {
                 kind: OverrideKind::Allow,
                 author: "alice".into(),
@@ -412,7 +386,6 @@ mod tests {
         let mut seen = Vec::new();
         store.for_each_event(|e| seen.push(e)).unwrap();
         assert_eq!(seen, [event(Some("r1"), "a")]);
-        assert_eq!(store.counter("nats:events").unwrap(), 41);
         assert_eq!(store.overrides().unwrap()[0].1.author, "alice");
         let log = store.audit_log(Some("a"), 0, 10).unwrap();
         assert_eq!((log.len(), log[0].to), (1, Action::Allow));
