@@ -5,24 +5,13 @@
 //! The simulation is deterministic for its seed, and the detector never reads the ground
 //! truth, a persona or a simulator knob; the seed is not one the detector was developed on.
 
+mod bar;
 mod common;
 mod simulation;
 
+use bar::{HARD_NEGATIVES, MIN_CAMPAIGN_ACCOUNTS};
 use common::{assert_success, hydrascope, stdout};
 use simulation::simulate;
-
-/// Campaigns smaller than this are too small to assert a recall on at this scale (one missed
-/// account of three is 67%).
-const MIN_CAMPAIGN_ACCOUNTS: u64 = 10;
-/// Personas that look automated and must not be flagged.
-const HARD_NEGATIVES: [&str; 6] = [
-    "eval-harness",
-    "enterprise-batch",
-    "coding-agent",
-    "university-class",
-    "reseller",
-    "health-check",
-];
 
 #[test]
 fn scan_finds_every_campaign_and_leaves_honest_heavy_users_alone() {
@@ -50,7 +39,7 @@ fn scan_finds_every_campaign_and_leaves_honest_heavy_users_alone() {
         "{report:#}"
     );
     for campaign in report["campaigns"].as_array().unwrap() {
-        if campaign["accounts"].as_u64().unwrap() >= MIN_CAMPAIGN_ACCOUNTS {
+        if campaign["accounts"].as_u64().unwrap() >= MIN_CAMPAIGN_ACCOUNTS as u64 {
             assert!(campaign["recall"].as_f64().unwrap() >= 0.95, "{campaign}");
         }
     }

@@ -7,6 +7,7 @@
 //! scale is measured with `replay` in release builds (docs/detection.md); here the live path
 //! must reach the same verdicts and act on them.
 
+mod bar;
 mod common;
 mod openapi;
 mod simulation;
@@ -19,6 +20,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use bar::{HARD_NEGATIVES, MIN_CAMPAIGN_ACCOUNTS};
 use common::{assert_success, hydrascope};
 use hydrascope_events::time::parse_rfc3339;
 use serde_json::{Value, json};
@@ -29,16 +31,6 @@ const TOKEN: &str = "e2e-token";
 const GATEWAY_TOKEN: &str = "gateway-token";
 /// Event time streamed between two re-scores.
 const BATCH_MILLIS: i64 = 6 * 3_600_000;
-/// Campaigns smaller than this are too small to assert a recall on at this scale.
-const MIN_CAMPAIGN_ACCOUNTS: usize = 10;
-const HARD_NEGATIVES: [&str; 6] = [
-    "eval-harness",
-    "enterprise-batch",
-    "coding-agent",
-    "university-class",
-    "reseller",
-    "health-check",
-];
 
 /// One event line of the simulation.
 #[derive(Debug, Clone)]
