@@ -18,27 +18,14 @@ set -euo pipefail
 seconds=${1:-30}
 scale=${2:-0.002}
 benign=${3:-2000}
-root=$(cd "$(dirname "$0")/.." && pwd)
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
+source "$(dirname "$0")/serve-common.sh"
 corpus=$root/../shared/corpora
-command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
-
-cargo build --release --quiet -p hydrascope-cli --manifest-path "$root/Cargo.toml"
-bin=$CARGO_TARGET_DIR/release/hydrascope
-work=$(mktemp -d)
-server=
-trap '[[ -n $server ]] && kill $server 2>/dev/null; rm -rf "$work"' EXIT
 
 args=(simulate --scenario all --scale "$scale" --seed 1 --out "$work/sim" --benign-accounts "$benign")
 [[ -d $corpus ]] && args+=(--corpus "$corpus")
 "$bin" "${args[@]}" >/dev/null
 
-export HYDRASCOPE_TOKEN=bench-token
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-base=http://127.0.0.1:$port
-"$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/data" 2>"$work/server.log" &
-server=$!
-until curl -sf "$base/readyz" >/dev/null; do sleep 0.2; done
+start_server
 
 zstdcat "$work/sim/events.jsonl.zst" | split -l 2000 - "$work/batch."
 events=$(zstdcat "$work/sim/events.jsonl.zst" | wc -l)
@@ -56,7 +43,6 @@ r = json.load(open(sys.argv[4]))
 print(f"ingest: {events} events in {end - start:.1f} s, {events / (end - start):,.0f} events/s "
       f"(batches of 2,000, one connection); {r['accounts']} accounts, {r['campaigns']} campaigns")
 PY
-rss_kib() { awk "/^$1:/ { print \$2 }" /proc/$server/status; }
 accounts=$(curl -sf "$base/readyz" | python3 -c 'import json,sys; print(json.load(sys.stdin)["accounts"])')
 echo "server RSS after ingest: $(( $(rss_kib VmRSS) / 1024 )) MiB, $(( $(rss_kib VmRSS) * 1024 / accounts )) bytes per account ($accounts accounts)"
 
@@ -71,19 +57,5 @@ checks=$!
 BATCH=100 wrk -t1 -c1 -d"${seconds}s" -s "$root/bench/wrk/events.lua" "$base" >"$work/events.out"
 wait $checks
 grep -h '^check:\|^events:' "$work/check.out" "$work/events.out"
-curl -sf "$base/metrics" | python3 -c '
-import sys
-buckets, count = [], 0
-for line in sys.stdin:
-    if line.startswith("hydrascope_check_duration_seconds_bucket"):
-        le = line.split("le=\"")[1].split("\"")[0]
-        buckets.append((float("inf") if le == "+Inf" else float(le), int(float(line.split()[-1]))))
-    elif line.startswith("hydrascope_check_duration_seconds_count"):
-        count = int(float(line.split()[-1]))
-def quantile(q):
-    for le, n in buckets:
-        if n >= q * count:
-            return le
-print("service check latency (histogram bucket bounds): " + ", ".join(
-    f"p{q * 100:g} <= {quantile(q) * 1e6:.0f} us" for q in (0.5, 0.99, 0.999)) + f", {count} checks")'
+curl -sf "$base/metrics" | python3 "$root/bench/check_latency.py"
 echo "server RSS at the end: $(( $(rss_kib VmRSS) / 1024 )) MiB, peak $(( $(rss_kib VmHWM) / 1024 )) MiB"

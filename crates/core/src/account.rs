@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 use hydrascope_events::{EpochMillis, Event};
 use serde::{Deserialize, Serialize};
-use xxhash_rust::xxh3::xxh3_64;
 
 use crate::activity::ActivityBins;
 use crate::bottom_k::BottomK;
@@ -98,7 +97,7 @@ impl AccountSummary {
             self.max_tokens.insert(u64::from(limit));
         }
         if let Some(sketch) = sketch {
-            self.observe_content(event, sketch);
+            self.observe_content(sketch);
         }
         if let Some(model) = &event.model {
             let used = self.models.entry(model.clone()).or_insert(ModelUse {
@@ -119,17 +118,13 @@ impl AccountSummary {
         }
     }
 
-    fn observe_content(&mut self, event: &Event, sketch: &PromptSketch) {
+    fn observe_content(&mut self, sketch: &PromptSketch) {
         self.with_content += 1;
         for capability in sketch.capabilities.iter() {
             self.capabilities[capability as usize] += 1;
         }
         self.elicitation[sketch.elicitation as usize] += 1;
-        let prompt_hash = match &event.prompt {
-            Some(text) => xxh3_64(text.as_bytes()),
-            None => sketch.minhash.identity(),
-        };
-        self.prompts.insert(prompt_hash);
+        self.prompts.insert(sketch.prompt_id());
         self.frames.insert(sketch.frame_id());
         let (bands, rows) = DEFAULT_BANDS;
         for key in sketch.frame().bands(bands, rows) {

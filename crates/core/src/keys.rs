@@ -113,16 +113,38 @@ pub fn link_keys(event: &Event) -> impl Iterator<Item = LinkKey> + '_ {
     let asn = event
         .asn
         .map(|asn| LinkKey::new(KeyKind::Asn, &asn.to_string()));
-    let system = event
-        .system_prompt
-        .as_deref()
-        .map(|text| LinkKey::new(KeyKind::SystemPrompt, &normalise_whitespace(text)));
+    let system = event.system_prompt.as_deref().map(system_prompt_key);
     texts
         .into_iter()
         .filter_map(|(kind, text)| text.map(|t| LinkKey::new(kind, t)))
         .chain(network.into_iter().flatten())
         .chain(asn)
         .chain(system)
+}
+
+/// How a system prompt digest starts: `xxh3:` and the 16 hex digits of its link key's hash.
+const DIGEST_PREFIX: &str = "xxh3:";
+
+/// The link key of a system prompt: of its text with whitespace normalised, or the key a
+/// [`system_prompt_digest`] stands for.
+fn system_prompt_key(text: &str) -> LinkKey {
+    let digested = text
+        .strip_prefix(DIGEST_PREFIX)
+        .filter(|hex| hex.len() == 16)
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok());
+    match digested {
+        Some(hash) => LinkKey {
+            kind: KeyKind::SystemPrompt,
+            hash,
+        },
+        None => LinkKey::new(KeyKind::SystemPrompt, &normalise_whitespace(text)),
+    }
+}
+
+/// What a store that keeps no prompt text keeps of a system prompt: a digest that gives the
+/// same link key as the text, so accounts are linked by it exactly as by the text.
+pub fn system_prompt_digest(text: &str) -> String {
+    format!("{DIGEST_PREFIX}{:016x}", system_prompt_key(text).hash)
 }
 
 /// The sign-up-day key of an account opened at `created`.
@@ -147,7 +169,7 @@ pub fn network_of(ip: IpAddr) -> String {
 
 /// Text with every run of whitespace made one space, as system prompts are compared: the same
 /// prompt pasted with other line breaks is the same prompt.
-pub fn normalise_whitespace(text: &str) -> String {
+fn normalise_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -188,6 +210,20 @@ mod tests {
         let find = |keys: &[LinkKey], kind| *keys.iter().find(|k| k.kind == kind).unwrap();
         assert_eq!(find(&a, KeyKind::Network), find(&b, KeyKind::Network));
         assert_ne!(find(&a, KeyKind::Ip), find(&b, KeyKind::Ip));
+    }
+
+    #[test]
+    fn a_system_prompt_digest_gives_the_key_of_its_text() {
+        let text = "You are  a grader.\n";
+        let digest = system_prompt_digest(text);
+        assert!(digest.starts_with("xxh3:") && !digest.contains("grader"));
+        assert_eq!(system_prompt_key(&digest), system_prompt_key(text));
+        assert_eq!(system_prompt_digest(&digest), digest);
+        // Only the exact digest form is read as one.
+        assert_ne!(
+            system_prompt_key("xxh3:123"),
+            system_prompt_key(&digest).clone()
+        );
     }
 
     #[test]

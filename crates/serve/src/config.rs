@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::broker::BrokerConfig;
 use crate::error::ServeError;
 
 /// The environment variable that holds the bearer token when the configuration names none.
@@ -16,6 +17,10 @@ pub const TOKEN_VARIABLE: &str = "HYDRASCOPE_TOKEN";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// Where the service keeps its state by default.
 pub const DEFAULT_DATA_DIR: &str = "hydrascope-data";
+
+/// The store's page cache by default, in MiB. Reads of the store are rare (audit log,
+/// overrides, recovery at start) and writes append, so a small cache costs little.
+pub const DEFAULT_STORE_CACHE_MIB: usize = 64;
 
 /// What a bearer token allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +47,11 @@ pub struct Config {
     /// Whether prompt text is kept. Without it, each event's prompt is replaced by its sketch
     /// and its system prompt by a digest before anything is stored.
     pub store_prompts: bool,
+    /// The store's page cache, in bytes.
+    pub store_cache_bytes: usize,
     pub tokens: Tokens,
+    /// Where events are also consumed from, if anywhere.
+    pub broker: Option<BrokerConfig>,
 }
 
 /// Bearer tokens per role. A token listed under `all` has every role.
@@ -96,8 +105,10 @@ struct ConfigFile {
     rescore_every_secs: Option<f64>,
     #[serde(default)]
     store_prompts: bool,
+    store_cache_mib: Option<usize>,
     #[serde(default)]
     tokens: Tokens,
+    broker: Option<BrokerConfig>,
 }
 
 impl Config {
@@ -131,6 +142,15 @@ impl Config {
                 "`rescore_every_secs` must lie between 0.05 and 86400, got {rescore_every}"
             )));
         }
+        let store_cache_mib = parsed.store_cache_mib.unwrap_or(DEFAULT_STORE_CACHE_MIB);
+        if !(1..=1 << 20).contains(&store_cache_mib) {
+            return Err(config_error(format!(
+                "`store_cache_mib` must lie between 1 and 1048576, got {store_cache_mib}"
+            )));
+        }
+        if let Some(broker) = &parsed.broker {
+            broker.validate().map_err(config_error)?;
+        }
         let mut tokens = parsed.tokens;
         if tokens.is_empty() {
             match token_from_env.filter(|t| !t.trim().is_empty()) {
@@ -146,7 +166,9 @@ impl Config {
             policy: parsed.policy,
             rescore_every: Duration::from_secs_f64(rescore_every),
             store_prompts: parsed.store_prompts,
+            store_cache_bytes: store_cache_mib << 20,
             tokens,
+            broker: parsed.broker,
         })
     }
 }
@@ -203,6 +225,34 @@ mod tests {
         assert_eq!(config.data_dir, default.data_dir);
         assert_eq!(config.rescore_every, default.rescore_every);
         assert_eq!(config.store_prompts, default.store_prompts);
+        assert_eq!(config.store_cache_bytes, default.store_cache_bytes);
+        assert!(config.broker.is_none());
+    }
+
+    #[test]
+    fn a_broker_section_is_read_with_its_defaults_and_checked() {
+        let config = load_text(
+            "[broker]\nurl = \"nats://127.0.0.1:4222\"\nstream = \"events\"\nsubject = \"hs.events\"\n",
+            Some("t"),
+        )
+        .unwrap();
+        let broker = config.broker.unwrap();
+        assert_eq!(
+            (broker.consumer.as_str(), broker.batch),
+            ("hydrascope-serve", 500)
+        );
+        let error = load_text(
+            "[broker]\nurl = \"nats://127.0.0.1:4222\"\nstream = \"a.b\"\nsubject = \"s\"\n",
+            Some("t"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("stream"), "{error}");
+        let error = load_text(
+            "[broker]\nurl = \"nats://h:1\"\nstream = \"e\"\nsubject = \"s\"\nbatch = 0\n",
+            Some("t"),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("batch"), "{error}");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum ServeError {
     Store { path: PathBuf, message: String },
     #[error("the detector has stopped")]
     DetectorStopped,
+    #[error("a task of the service failed: {0}")]
+    Task(String),
 }
 
 impl ServeError {

@@ -9,19 +9,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use hydrascope_events::time::format_rfc3339;
-use hydrascope_events::{Action, Event, event_from_json};
-use serde::{Deserialize, Serialize};
+use hydrascope_events::{Action, event_from_json};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::App;
 use crate::check::{CheckAnswer, check};
 use crate::config::Role;
 use crate::error::ServeError;
-use crate::ingest::{BadRecord, parse_body, prepare};
-use crate::store::{
-    Appended, AuditEntry, ChangeSource, Override, OverrideKind, Quarantined, Store, now_millis,
-    now_text,
-};
+use crate::ingest::{IngestAnswer, Received, prepare};
+use crate::store::{AuditEntry, ChangeSource, Override, OverrideKind, now_millis, now_text};
 
 /// The largest request body accepted: a batch of events.
 const MAX_BODY_BYTES: usize = 64 << 20;
@@ -97,88 +94,15 @@ fn authorize(app: &App, headers: &HeaderMap, role: Role) -> Result<(), ApiError>
 }
 
 /// Runs a store operation (which waits for the disk) off the async workers.
-async fn on_store<T: Send + 'static>(
-    app: &Arc<App>,
-    operation: impl FnOnce(&Store) -> Result<T, ServeError> + Send + 'static,
-) -> Result<T, ApiError> {
-    let store = app.store.clone();
-    tokio::task::spawn_blocking(move || operation(&store))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
-        .map_err(ApiError::from)
-}
-
-/// The answer to a batch of events.
-#[derive(Debug, Serialize)]
-struct IngestAnswer {
-    /// Events stored by this request.
-    accepted: usize,
-    /// Events whose request id was stored before: acknowledged, not counted again.
-    duplicates: usize,
-    /// Records that are not valid events, with their line and reason (quarantined).
-    rejected: Vec<BadRecord>,
-}
-
 async fn post_events(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     body: String,
 ) -> ApiResult<IngestAnswer> {
     authorize(&app, &headers, Role::Ingest)?;
-    let parsed = parse_body(&body);
-    let store_prompts = app.config.store_prompts;
-    let events: Vec<Event> = parsed
-        .events
-        .into_iter()
-        .map(|e| prepare(e, store_prompts))
-        .collect();
-    let answer = ingest(&app, events, parsed.bad, "http").await?;
-    Ok(Json(answer))
-}
-
-/// Stores a batch durably, hands its new events to the detector and counts everything.
-async fn ingest(
-    app: &Arc<App>,
-    events: Vec<Event>,
-    bad: Vec<BadRecord>,
-    source: &str,
-) -> Result<IngestAnswer, ApiError> {
-    let quarantined: Vec<Quarantined> = bad
-        .iter()
-        .map(|b| Quarantined {
-            source: source.to_owned(),
-            line: b.line,
-            reason: b.reason.clone(),
-            record: b.record.clone(),
-        })
-        .collect();
-    let (events, outcome) = on_store(app, move |store| {
-        store.quarantine(&quarantined)?;
-        let outcome = store.append(&events)?;
-        Ok((events, outcome))
-    })
-    .await?;
-    let new: Vec<Event> = events
-        .into_iter()
-        .zip(&outcome)
-        .filter(|(_, o)| matches!(o, Appended::New(_)))
-        .map(|(e, _)| e)
-        .collect();
-    let metrics = &app.shared.metrics;
-    let accepted = new.len();
-    metrics.events_accepted.inc_by(accepted as u64);
-    metrics
-        .events_duplicate
-        .inc_by((outcome.len() - accepted) as u64);
-    for record in &bad {
-        metrics.rejected(&record.kind);
-    }
-    app.detector.observe(new)?;
-    Ok(IngestAnswer {
-        accepted,
-        duplicates: outcome.len() - accepted,
-        rejected: bad,
-    })
+    let mut received = Received::default();
+    received.add_body(&body, "http", app.config.store_prompts);
+    Ok(Json(app.ingest(received, None).await?))
 }
 
 async fn post_check(
@@ -363,10 +287,9 @@ async fn get_audit(
 ) -> Result<Json<Value>, ApiError> {
     authorize(&app, &headers, Role::Read)?;
     let limit = query.limit.unwrap_or(1_000).clamp(1, MAX_AUDIT_PAGE);
-    let entries = on_store(&app, move |store| {
-        store.audit_log(query.account.as_deref(), query.after, limit)
-    })
-    .await?;
+    let entries = app
+        .on_store(move |store| store.audit_log(query.account.as_deref(), query.after, limit))
+        .await?;
     Ok(Json(json!({ "entries": entries })))
 }
 
@@ -408,11 +331,13 @@ async fn get_health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-async fn get_ready(State(app): State<Arc<App>>) -> Json<Value> {
+async fn get_ready(State(app): State<Arc<App>>) -> Result<Json<Value>, ApiError> {
+    let quarantined = app.on_store(|store| store.quarantine_count()).await?;
     let snapshot = app.shared.snapshot.load();
-    Json(json!({
+    Ok(Json(json!({
         "status": "ready",
         "events": snapshot.events,
         "accounts": snapshot.accounts.len(),
-    }))
+        "quarantined": quarantined,
+    })))
 }

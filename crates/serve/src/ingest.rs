@@ -3,12 +3,13 @@
 //! quarantine; the valid ones of the same batch are stored all the same.
 
 use hydrascope_core::content::EventSketch;
-use hydrascope_core::keys::normalise_whitespace;
+use hydrascope_core::keys::system_prompt_digest;
 use hydrascope_events::Event;
 use hydrascope_events::rejection::Rejection;
 use hydrascope_events::validate::{event_from_json, event_from_json_line};
 use serde::Serialize;
-use xxhash_rust::xxh3::xxh3_64;
+
+use crate::store::Quarantined;
 
 /// The longest excerpt of a bad record the quarantine keeps.
 const RECORD_EXCERPT: usize = 2_048;
@@ -30,6 +31,63 @@ pub struct BadRecord {
 pub struct ParsedBody {
     pub events: Vec<Event>,
     pub bad: Vec<BadRecord>,
+}
+
+/// What became of a batch: the answer to its sender.
+#[derive(Debug, Serialize)]
+pub struct IngestAnswer {
+    /// Events stored by this batch.
+    pub accepted: usize,
+    /// Events whose request id was stored before: acknowledged, not counted again.
+    pub duplicates: usize,
+    /// Records that are not valid events, with their line and reason (quarantined).
+    pub rejected: Vec<BadRecord>,
+}
+
+/// Records received from any source (HTTP bodies, broker messages), prepared for the store.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Valid events, already [`prepare`]d.
+    pub events: Vec<Event>,
+    /// Bad records, in the order received, each with where it came from.
+    pub bad: Vec<(String, BadRecord)>,
+}
+
+impl Received {
+    /// Adds the records of one body (a request, a message); `source` names it in the
+    /// quarantine.
+    pub fn add_body(&mut self, body: &str, source: &str, store_prompts: bool) {
+        let parsed = parse_body(body);
+        self.events.extend(
+            parsed
+                .events
+                .into_iter()
+                .map(|event| prepare(event, store_prompts)),
+        );
+        self.bad
+            .extend(parsed.bad.into_iter().map(|b| (source.to_owned(), b)));
+    }
+
+    /// Adds a body that is not UTF-8 text, as one bad record.
+    pub fn add_not_utf8(&mut self, body: &[u8], source: &str) {
+        let rejection = Rejection::Malformed("the body is not UTF-8 text".into());
+        let record = String::from_utf8_lossy(body);
+        self.bad
+            .push((source.to_owned(), bad(0, &rejection, &record)));
+    }
+
+    /// The bad records as the quarantine keeps them.
+    pub fn quarantined(&self) -> Vec<Quarantined> {
+        self.bad
+            .iter()
+            .map(|(source, b)| Quarantined {
+                source: source.clone(),
+                line: b.line,
+                reason: b.reason.clone(),
+                record: b.record.clone(),
+            })
+            .collect()
+    }
 }
 
 /// Parses a body of events. A body whose first non-blank byte is `[` is a JSON array; any
@@ -92,7 +150,7 @@ fn bad(index: usize, rejection: &Rejection, record: &str) -> BadRecord {
 /// (ingest, broker, check), so that the keys and sketches of stored events and of checked
 /// requests agree. Unless prompts are kept, the prompt is replaced by its sketch (the
 /// contract's `prompt_sketch`, which every content signal reads) and the system prompt by a
-/// digest of its normalised text (which still links the accounts that share it).
+/// digest that links the accounts that share it exactly as the text does.
 pub fn prepare(mut event: Event, store_prompts: bool) -> Event {
     if store_prompts {
         return event;
@@ -104,8 +162,7 @@ pub fn prepare(mut event: Event, store_prompts: bool) -> Event {
         event.prompt = None;
     }
     if let Some(system) = event.system_prompt.take() {
-        let digest = xxh3_64(normalise_whitespace(&system).as_bytes());
-        event.system_prompt = Some(format!("xxh3:{digest:016x}"));
+        event.system_prompt = Some(system_prompt_digest(&system));
     }
     event
 }
@@ -163,5 +220,7 @@ mod tests {
         other.system_prompt = Some("You are a solver.".into());
         let key = |e: &Event| link_keys(e).find(|k| k.kind == KeyKind::SystemPrompt);
         assert_eq!(key(&prepare(other, false)), key(&redacted));
+        // And the same key as the text itself: a redacted store links accounts as a scan does.
+        assert_eq!(key(&redacted), key(&event));
     }
 }

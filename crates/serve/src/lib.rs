@@ -14,6 +14,7 @@
 //!  POST /v1/check ─► overrides ─► Snapshot (ArcSwap) ◄───┘ verdicts, campaigns, campaign keys
 //! ```
 
+pub mod broker;
 pub mod check;
 pub mod config;
 mod detector;
@@ -29,14 +30,16 @@ use std::future::Future;
 use std::sync::Arc;
 
 use hydrascope_core::policy::Policy;
+use hydrascope_events::Event;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
 pub use config::Config;
 use detector::Detector;
 pub use error::ServeError;
+use ingest::{IngestAnswer, Received};
 use shared::Shared;
-use store::Store;
+use store::{Appended, Batch, BrokerPosition, Store};
 
 /// The running service's state, shared by every handler.
 pub struct App {
@@ -50,7 +53,7 @@ impl App {
     /// Opens the store, rebuilds detection from it and publishes the first snapshot.
     pub fn open(config: Config) -> Result<App, ServeError> {
         let policy = load_policy(&config)?;
-        let store = Arc::new(Store::open(&config.data_dir)?);
+        let store = Arc::new(Store::open(&config.data_dir, config.store_cache_bytes)?);
         let shared = Shared::new(store.overrides()?);
         let detector =
             Detector::start(store.clone(), shared.clone(), policy, config.rescore_every)?;
@@ -69,6 +72,68 @@ impl App {
         self.detector.reload(policy)?;
         info!("policy reloaded");
         Ok(())
+    }
+}
+
+impl App {
+    /// Runs a store operation off the async workers: redb commits wait for the disk.
+    pub async fn on_store<T: Send + 'static>(
+        &self,
+        operation: impl FnOnce(&Store) -> Result<T, ServeError> + Send + 'static,
+    ) -> Result<T, ServeError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || operation(&store))
+            .await
+            .map_err(|error| ServeError::Task(error.to_string()))?
+    }
+
+    /// Stores what was received in one durable commit (with the broker position, when it
+    /// came from a broker), then hands the new events to the detector and counts everything.
+    /// Returns once the batch is on disk: only then may its sender be acknowledged.
+    pub async fn ingest(
+        &self,
+        received: Received,
+        position: Option<(String, u64)>,
+    ) -> Result<IngestAnswer, ServeError> {
+        let quarantined = received.quarantined();
+        let events = received.events;
+        let (events, outcome) = self
+            .on_store(move |store| {
+                let batch = Batch {
+                    events: &events,
+                    quarantined: &quarantined,
+                    position: position
+                        .as_ref()
+                        .map(|(consumer, sequence)| BrokerPosition {
+                            consumer,
+                            sequence: *sequence,
+                        }),
+                };
+                let outcome = store.append(&batch)?;
+                Ok((events, outcome))
+            })
+            .await?;
+        let new: Vec<Event> = events
+            .into_iter()
+            .zip(&outcome)
+            .filter(|(_, o)| matches!(o, Appended::New(_)))
+            .map(|(e, _)| e)
+            .collect();
+        let metrics = &self.shared.metrics;
+        let accepted = new.len();
+        metrics.events_accepted.inc_by(accepted as u64);
+        metrics
+            .events_duplicate
+            .inc_by((outcome.len() - accepted) as u64);
+        for (_, record) in &received.bad {
+            metrics.rejected(&record.kind);
+        }
+        self.detector.observe(new)?;
+        Ok(IngestAnswer {
+            accepted,
+            duplicates: outcome.len() - accepted,
+            rejected: received.bad.into_iter().map(|(_, b)| b).collect(),
+        })
     }
 }
 
@@ -101,6 +166,9 @@ pub async fn run(
         })?;
     info!(%listen, "serving");
     tokio::spawn(reload_on_hangup(app.clone()));
+    if let Some(broker) = app.config.broker.clone() {
+        tokio::spawn(broker::consume_forever(app.clone(), broker));
+    }
     axum::serve(listener, http::router(app))
         .with_graceful_shutdown(shutdown)
         .await

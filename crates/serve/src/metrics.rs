@@ -35,6 +35,8 @@ pub struct Metrics {
     pub flagged: Gauge,
     pub campaigns: Gauge,
     pub campaign_keys: Gauge,
+    pub broker_failures: Counter,
+    pub broker_redelivered: Counter,
 }
 
 impl Default for Metrics {
@@ -53,6 +55,8 @@ impl Default for Metrics {
             flagged: Gauge::default(),
             campaigns: Gauge::default(),
             campaign_keys: Gauge::default(),
+            broker_failures: Counter::default(),
+            broker_redelivered: Counter::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -101,6 +105,16 @@ impl Default for Metrics {
             "campaign_keys",
             "Keys that recognise a known campaign's new accounts",
             metrics.campaign_keys.clone(),
+        );
+        registry.register(
+            "broker_failures",
+            "Times broker ingest failed and started again",
+            metrics.broker_failures.clone(),
+        );
+        registry.register(
+            "broker_redelivered",
+            "Broker messages delivered again after they were stored, not counted twice",
+            metrics.broker_redelivered.clone(),
         );
         metrics
     }

@@ -29,6 +29,9 @@ const QUARANTINE: TableDefinition<u64, &str> = TableDefinition::new("quarantine"
 const OVERRIDES: TableDefinition<&str, &str> = TableDefinition::new("overrides");
 /// Sequence number → one change of an account's decision.
 const AUDIT: TableDefinition<u64, &str> = TableDefinition::new("audit");
+/// Broker consumer → the stream sequence of the last message stored, committed with that
+/// message's events so that a redelivered message is recognised whatever it holds.
+const BROKER_POSITIONS: TableDefinition<&str, u64> = TableDefinition::new("broker_positions");
 
 /// File name of the database inside the data directory.
 const DATABASE_FILE: &str = "hydrascope.redb";
@@ -42,10 +45,26 @@ pub enum Appended {
     Duplicate,
 }
 
+/// One batch to store: its events, its bad records and, when it came from a broker, how far
+/// into the stream it reaches.
+#[derive(Debug, Default)]
+pub struct Batch<'a> {
+    pub events: &'a [Event],
+    pub quarantined: &'a [Quarantined],
+    pub position: Option<BrokerPosition<'a>>,
+}
+
+/// How far a broker consumer has stored: the stream sequence of its last message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokerPosition<'a> {
+    pub consumer: &'a str,
+    pub sequence: u64,
+}
+
 /// A record that is not a valid event, kept with the reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quarantined {
-    /// Where it came from (`http`).
+    /// Where it came from (`http`, or the broker stream and message sequence).
     pub source: String,
     /// Its line in the request body or message (1-based).
     pub line: u64,
@@ -109,14 +128,17 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (or creates) the store in `data_dir`.
-    pub fn open(data_dir: &Path) -> Result<Store, ServeError> {
+    /// Opens (or creates) the store in `data_dir`, with a page cache of `cache_bytes`.
+    pub fn open(data_dir: &Path, cache_bytes: usize) -> Result<Store, ServeError> {
         std::fs::create_dir_all(data_dir).map_err(|source| ServeError::Io {
             context: format!("creating the data directory {}", data_dir.display()),
             source,
         })?;
         let path = data_dir.join(DATABASE_FILE);
-        let db = Database::create(&path).map_err(|e| ServeError::store(&path, e))?;
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(&path)
+            .map_err(|e| ServeError::store(&path, e))?;
         let store = Store { db, path };
         store.write(|txn| {
             txn.open_table(EVENTS)?;
@@ -124,6 +146,7 @@ impl Store {
             txn.open_table(QUARANTINE)?;
             txn.open_table(OVERRIDES)?;
             txn.open_table(AUDIT)?;
+            txn.open_table(BROKER_POSITIONS)?;
             Ok(())
         })?;
         Ok(store)
@@ -152,28 +175,25 @@ impl Store {
         body(&txn).map_err(|e| self.error(e))
     }
 
-    /// Stores the events whose request id was not seen before, in one durable commit: a
-    /// batch is stored whole or not at all.
-    pub fn append(&self, events: &[Event]) -> Result<Vec<Appended>, ServeError> {
+    /// Stores a batch in one durable commit: the events whose request id was not seen before,
+    /// the bad records and the broker position. A batch is stored whole or not at all, so a
+    /// position is never ahead of the events it covers.
+    pub fn append(&self, batch: &Batch) -> Result<Vec<Appended>, ServeError> {
         self.write(|txn| {
-            let mut table = txn.open_table(EVENTS)?;
-            let mut ids = txn.open_table(REQUEST_IDS)?;
-            let mut next = next_seq(&table)?;
-            let mut outcome = Vec::with_capacity(events.len());
-            for event in events {
-                if let Some(id) = &event.request_id {
-                    if ids.get(id.as_str())?.is_some() {
-                        outcome.push(Appended::Duplicate);
-                        continue;
-                    }
-                    ids.insert(id.as_str(), next)?;
-                }
-                let json = serde_json::to_string(event).expect("events serialise");
-                table.insert(next, json.as_str())?;
-                outcome.push(Appended::New(next));
-                next += 1;
+            append_quarantined(txn, batch.quarantined)?;
+            if let Some(position) = batch.position {
+                txn.open_table(BROKER_POSITIONS)?
+                    .insert(position.consumer, position.sequence)?;
             }
-            Ok(outcome)
+            append_events(txn, batch.events)
+        })
+    }
+
+    /// The stream sequence of the last message a broker consumer stored, if any.
+    pub fn broker_position(&self, consumer: &str) -> Result<Option<u64>, ServeError> {
+        self.read(|txn| {
+            let table = txn.open_table(BROKER_POSITIONS)?;
+            Ok(table.get(consumer)?.map(|sequence| sequence.value()))
         })
     }
 
@@ -196,21 +216,6 @@ impl Store {
     /// Events stored.
     pub fn event_count(&self) -> Result<u64, ServeError> {
         self.read(|txn| Ok(txn.open_table(EVENTS)?.len()?))
-    }
-
-    /// Quarantines bad records durably.
-    pub fn quarantine(&self, records: &[Quarantined]) -> Result<(), ServeError> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        self.write(|txn| {
-            let mut table = txn.open_table(QUARANTINE)?;
-            for (seq, record) in (next_seq(&table)?..).zip(records) {
-                let json = serde_json::to_string(record).expect("records serialise");
-                table.insert(seq, json.as_str())?;
-            }
-            Ok(())
-        })
     }
 
     /// Records quarantined.
@@ -297,6 +302,42 @@ fn next_seq<T: ReadableTable<u64, V>, V: redb::Value + 'static>(
     Ok(table.last()?.map_or(1, |(last, _)| last.value() + 1))
 }
 
+fn append_events(
+    txn: &redb::WriteTransaction,
+    events: &[Event],
+) -> Result<Vec<Appended>, redb::Error> {
+    let mut table = txn.open_table(EVENTS)?;
+    let mut ids = txn.open_table(REQUEST_IDS)?;
+    let mut next = next_seq(&table)?;
+    let mut outcome = Vec::with_capacity(events.len());
+    for event in events {
+        if let Some(id) = &event.request_id {
+            if ids.get(id.as_str())?.is_some() {
+                outcome.push(Appended::Duplicate);
+                continue;
+            }
+            ids.insert(id.as_str(), next)?;
+        }
+        let json = serde_json::to_string(event).expect("events serialise");
+        table.insert(next, json.as_str())?;
+        outcome.push(Appended::New(next));
+        next += 1;
+    }
+    Ok(outcome)
+}
+
+fn append_quarantined(
+    txn: &redb::WriteTransaction,
+    records: &[Quarantined],
+) -> Result<(), redb::Error> {
+    let mut table = txn.open_table(QUARANTINE)?;
+    for (seq, record) in (next_seq(&table)?..).zip(records) {
+        let json = serde_json::to_string(record).expect("records serialise");
+        table.insert(seq, json.as_str())?;
+    }
+    Ok(())
+}
+
 fn append_audit(
     txn: &redb::WriteTransaction,
     entries: Vec<AuditEntry>,
@@ -335,23 +376,64 @@ mod tests {
         event
     }
 
+    fn events(events: &[Event]) -> Batch<'_> {
+        Batch {
+            events,
+            ..Batch::default()
+        }
+    }
+
+    #[test]
+    fn a_broker_position_is_committed_with_its_batch_and_survives_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = Quarantined {
+            source: "nats:events#7".into(),
+            line: 2,
+            reason: "not JSON".into(),
+            record: "{".into(),
+        };
+        {
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            assert_eq!(store.broker_position("serve").unwrap(), None);
+            let batch = Batch {
+                events: &[event(Some("r1"), "a")],
+                quarantined: std::slice::from_ref(&bad),
+                position: Some(BrokerPosition {
+                    consumer: "serve",
+                    sequence: 7,
+                }),
+            };
+            store.append(&batch).unwrap();
+        }
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
+        assert_eq!(store.broker_position("serve").unwrap(), Some(7));
+        assert_eq!(store.broker_position("other").unwrap(), None);
+        assert_eq!(
+            (
+                store.event_count().unwrap(),
+                store.quarantine_count().unwrap()
+            ),
+            (1, 1)
+        );
+    }
+
     #[test]
     fn a_request_id_is_stored_once_across_batches_and_within_one() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
         let first = store
-            .append(&[
+            .append(&events(&[
                 event(Some("r1"), "a"),
                 event(Some("r1"), "a"),
                 event(None, "b"),
-            ])
+            ]))
             .unwrap();
         assert_eq!(
             first,
             [Appended::New(1), Appended::Duplicate, Appended::New(2)]
         );
         let second = store
-            .append(&[event(Some("r1"), "a"), event(None, "b")])
+            .append(&events(&[event(Some("r1"), "a"), event(None, "b")]))
             .unwrap();
         assert_eq!(second, [Appended::Duplicate, Appended::New(3)]);
         assert_eq!(store.event_count().unwrap(), 3);
@@ -361,8 +443,8 @@ mod tests {
     fn events_overrides_and_the_audit_log_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let store = Store::open(dir.path()).unwrap();
-            store.append(&[event(Some("r1"), "a")]).unwrap();
+            let store = Store::open(dir.path(), 1 << 20).unwrap();
+            store.append(&events(&[event(Some("r1"), "a")])).unwrap();
             let kept = Override {
                 kind: OverrideKind::Allow,
                 author: "alice".into(),
@@ -382,7 +464,7 @@ mod tests {
             let logged = store.set_override("a", Some(&kept), entry).unwrap();
             assert_eq!(logged.seq, 1);
         }
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(dir.path(), 1 << 20).unwrap();
         let mut seen = Vec::new();
         store.for_each_event(|e| seen.push(e)).unwrap();
         assert_eq!(seen, [event(Some("r1"), "a")]);

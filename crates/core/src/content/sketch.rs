@@ -13,12 +13,17 @@
 //!
 //! | bytes | content |
 //! |---|---|
-//! | 1 | flags: bit 0 set when a frame signature follows; bits 1–2 the [`Elicitation`] code; other bits 0 |
+//! | 1 | flags: bit 0 set when a frame signature follows; bits 1–2 the [`Elicitation`] code; bit 3 set when a text digest follows; other bits 0 |
 //! | 2 | [`CapabilitySet::bits`], little-endian |
 //! | 256 | the prompt signature: 64 slots, each `u32` little-endian |
 //! | 256 | only with flag bit 0: the frame signature, likewise |
+//! | 8 | only with flag bit 3: the xxh3-64 of the prompt's exact text, little-endian |
 //!
-//! That is 346 characters without a frame signature, 687 with one. The `1` of `hs1` is
+//! This build always writes the digest: 356 characters without a frame signature, 698 with
+//! one. The digest is how account summaries count distinct prompts, so that a sketched event
+//! counts exactly as its text would; sketches written before it was added decode without it
+//! and count by [`MinHash::identity`] instead. It reveals no more than the signatures do: both
+//! confirm a guessed prompt, neither gives the text back. The `1` of `hs1` is
 //! [`SKETCH_VERSION`]: a sketch of another version decodes to
 //! [`SketchError::UnsupportedVersion`], never to a signature computed under other rules.
 
@@ -30,6 +35,7 @@ use super::cues;
 use super::elicitation::{self, Elicitation};
 use super::minhash::{K, MinHash, SKETCH_VERSION};
 use super::skeleton::{frame_of_skeleton, skeleton};
+use xxhash_rust::xxh3::xxh3_64;
 
 /// The sketch of one prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -46,6 +52,8 @@ pub struct PromptSketch {
     pub frame_minhash: Option<MinHash>,
     pub capabilities: CapabilitySet,
     pub elicitation: Elicitation,
+    /// The xxh3-64 of the prompt's exact text; `None` in sketches written before it was carried.
+    pub text_digest: Option<u64>,
 }
 
 /// Why a `prompt_sketch` string could not be decoded.
@@ -98,7 +106,9 @@ impl std::error::Error for SketchError {}
 const FLAG_FRAME: u8 = 1;
 const ELICITATION_SHIFT: u8 = 1;
 const ELICITATION_MASK: u8 = 0b110;
+const FLAG_DIGEST: u8 = 0b1000;
 const HEADER_BYTES: usize = 3;
+const DIGEST_BYTES: usize = 8;
 const SIGNATURE_BYTES: usize = 4 * K;
 
 impl PromptSketch {
@@ -125,7 +135,14 @@ impl PromptSketch {
             frame_minhash,
             capabilities: capability::scores_with(request, &cues).set(),
             elicitation: Elicitation::of_score(elicitation::score_with(&cues)),
+            text_digest: Some(xxh3_64(request.prompt.as_bytes())),
         }
+    }
+
+    /// What account summaries count distinct prompts by: the text's digest, or for a sketch
+    /// without one, the identity of its signature.
+    pub fn prompt_id(&self) -> u64 {
+        self.text_digest.unwrap_or_else(|| self.minhash.identity())
     }
 
     /// [`PromptSketch::frame_id`] of the sketch of `prompt`, computing only the frame's
@@ -158,15 +175,23 @@ impl PromptSketch {
     /// functions in this form: encoding to text and decoding again cost a fifth of a scan's
     /// time.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(HEADER_BYTES + 2 * SIGNATURE_BYTES);
+        let mut bytes = Vec::with_capacity(HEADER_BYTES + 2 * SIGNATURE_BYTES + DIGEST_BYTES);
         let flags = u8::from(self.frame_minhash.is_some())
-            | ((self.elicitation as u8) << ELICITATION_SHIFT);
+            | ((self.elicitation as u8) << ELICITATION_SHIFT)
+            | if self.text_digest.is_some() {
+                FLAG_DIGEST
+            } else {
+                0
+            };
         bytes.push(flags);
         bytes.extend_from_slice(&self.capabilities.bits().to_le_bytes());
         for signature in std::iter::once(&self.minhash).chain(&self.frame_minhash) {
             for slot in signature.slots() {
                 bytes.extend_from_slice(&slot.to_le_bytes());
             }
+        }
+        if let Some(digest) = self.text_digest {
+            bytes.extend_from_slice(&digest.to_le_bytes());
         }
         bytes
     }
@@ -197,13 +222,15 @@ impl PromptSketch {
                 found: 0,
             });
         };
-        if flags & !(FLAG_FRAME | ELICITATION_MASK) != 0 {
+        if flags & !(FLAG_FRAME | ELICITATION_MASK | FLAG_DIGEST) != 0 {
             return Err(SketchError::UnknownFlags(flags));
         }
         let elicitation = Elicitation::from_code((flags & ELICITATION_MASK) >> ELICITATION_SHIFT)
             .ok_or(SketchError::UnknownFlags(flags))?;
         let has_frame = flags & FLAG_FRAME != 0;
-        let expected = HEADER_BYTES + SIGNATURE_BYTES * (1 + usize::from(has_frame));
+        let has_digest = flags & FLAG_DIGEST != 0;
+        let signatures_end = HEADER_BYTES + SIGNATURE_BYTES * (1 + usize::from(has_frame));
+        let expected = signatures_end + DIGEST_BYTES * usize::from(has_digest);
         if bytes.len() != expected {
             return Err(SketchError::WrongLength {
                 expected,
@@ -228,6 +255,11 @@ impl PromptSketch {
             frame_minhash: has_frame.then(|| signature(HEADER_BYTES + SIGNATURE_BYTES)),
             capabilities,
             elicitation,
+            text_digest: has_digest.then(|| {
+                let mut digest = [0u8; DIGEST_BYTES];
+                digest.copy_from_slice(&bytes[signatures_end..]);
+                u64::from_le_bytes(digest)
+            }),
         })
     }
 }
@@ -302,7 +334,7 @@ mod tests {
         let sketch = PromptSketch::of_prompt(CAMPAIGN_PROMPT, Some("Answer in English."));
         let encoded = sketch.encode();
         assert!(encoded.starts_with("hs1:"));
-        assert_eq!(encoded.len(), 4 + 346);
+        assert_eq!(encoded.len(), 4 + 356);
         assert_eq!(PromptSketch::decode(&encoded), Ok(sketch.clone()));
         assert!(sketch.capabilities.contains(Capability::MultiStepReasoning));
         assert_eq!(sketch.elicitation, Elicitation::Strong);
@@ -323,8 +355,28 @@ mod tests {
             .expect("long prompt has a frame");
         assert_eq!(sketch.frame(), &frame);
         let encoded = sketch.encode();
-        assert_eq!(encoded.len(), 4 + 687);
+        assert_eq!(encoded.len(), 4 + 698);
         assert_eq!(PromptSketch::decode(&encoded), Ok(sketch));
+    }
+
+    #[test]
+    fn a_sketch_counts_as_its_text_and_an_older_one_without_a_digest_still_reads() {
+        let sketch = PromptSketch::of_prompt(CAMPAIGN_PROMPT, None);
+        assert_eq!(sketch.prompt_id(), xxh3_64(CAMPAIGN_PROMPT.as_bytes()));
+        let older = reencoded(&sketch.encode(), |bytes| {
+            bytes[0] &= !FLAG_DIGEST;
+            bytes.truncate(bytes.len() - DIGEST_BYTES);
+        });
+        let decoded = PromptSketch::decode(&older).unwrap();
+        assert_eq!(decoded.text_digest, None);
+        assert_eq!(decoded.prompt_id(), sketch.minhash.identity());
+        assert_eq!(
+            PromptSketch {
+                text_digest: sketch.text_digest,
+                ..decoded
+            },
+            sketch
+        );
     }
 
     #[test]
@@ -358,23 +410,23 @@ mod tests {
         assert_eq!(
             PromptSketch::decode(&reencoded(&good, |bytes| bytes.truncate(256))),
             Err(SketchError::WrongLength {
-                expected: 259,
+                expected: 267,
                 found: 256
             })
         );
         // Flags claim a frame signature that is not there.
         assert!(matches!(
             PromptSketch::decode(&reencoded(&good, |bytes| bytes[0] |= 1)),
-            Err(SketchError::WrongLength { expected: 515, .. })
+            Err(SketchError::WrongLength { expected: 523, .. })
         ));
         // Elicitation code 3 is not defined.
         assert_eq!(
             PromptSketch::decode(&reencoded(&good, |bytes| bytes[0] |= 0b110)),
-            Err(SketchError::UnknownFlags(0b110))
+            Err(SketchError::UnknownFlags(0b110 | FLAG_DIGEST))
         );
         assert_eq!(
             PromptSketch::decode(&reencoded(&good, |bytes| bytes[0] |= 0x80)),
-            Err(SketchError::UnknownFlags(0x80))
+            Err(SketchError::UnknownFlags(0x80 | FLAG_DIGEST))
         );
         assert_eq!(
             PromptSketch::decode(&reencoded(&good, |bytes| bytes[2] = 0x80)),
