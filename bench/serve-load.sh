@@ -3,12 +3,13 @@
 # together, driven by wrk (apt-get install wrk), for a bounded time.
 #
 #   bench/serve-load.sh [SECONDS] [SCALE] [BENIGN_ACCOUNTS]   (defaults: 30 0.002 2000)
+#   CHECK_THREADS, CHECK_CONNECTIONS: wrk's threads and connections on /v1/check (2, 16)
 #
 # 1. simulates the `all` scenario and streams every event into the service in batches of
 #    2,000 (ingest rate), then forces a re-score;
-# 2. runs, at once, wrk on /v1/check (2 threads, 16 connections, account ids of the
-#    simulation) and wrk on /v1/events (1 thread, 1 connection, batches of 100 new events
-#    with prompts, which the detector re-scores every 10 s);
+# 2. runs, at once, wrk on /v1/check (account ids of the simulation) and wrk on /v1/events
+#    (1 thread, 1 connection, batches of 100 new events with prompts, which the detector
+#    re-scores every 10 s);
 # 3. prints both wrk summaries (throughput, latency p50/p99/p99.9 as the client saw it,
 #    non-2xx answers), the service's own check latency from /metrics, and the server's RSS
 #    and peak RSS, with RSS per tracked account.
@@ -52,7 +53,7 @@ seen = {}
 for line in sys.stdin:
     seen[json.loads(line)["account_id"]] = 1
 print("\n".join(seen))' >"$work/accounts.txt"
-ACCOUNTS=$work/accounts.txt wrk -t2 -c16 -d"${seconds}s" -s "$root/bench/wrk/check.lua" "$base" >"$work/check.out" &
+ACCOUNTS=$work/accounts.txt wrk -t"${CHECK_THREADS:-2}" -c"${CHECK_CONNECTIONS:-16}" -d"${seconds}s" -s "$root/bench/wrk/check.lua" "$base" >"$work/check.out" &
 checks=$!
 BATCH=100 wrk -t1 -c1 -d"${seconds}s" -s "$root/bench/wrk/events.lua" "$base" >"$work/events.out"
 wait $checks
