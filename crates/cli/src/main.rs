@@ -47,6 +47,11 @@ enum Command {
     /// The live defense service: stores traffic as it arrives, re-scores it in the background
     /// and answers the gateway's checks (see docs/serve.md).
     Serve(commands::serve::ServeArgs),
+    /// A scan's campaigns as one self-contained HTML page to read, print or file: overview,
+    /// timelines, capabilities, shared templates, infrastructure, accounts and evidence.
+    Report(commands::report::ReportArgs),
+    /// A scan's campaigns as indicators to share with partners (STIX 2.1).
+    Indicators(commands::indicators::IndicatorsArgs),
     /// Score a detector's verdicts against ground truth: precision, recall, false-positive
     /// rates, ROC AUC and the adjusted Rand index of its clusters.
     Evaluate(commands::evaluate::EvaluateArgs),
@@ -63,6 +68,8 @@ fn main() -> ExitCode {
         Command::Demo(args) => commands::demo::run(&args),
         Command::Evaluate(args) => commands::evaluate::run(&args).map(|_| ()),
         Command::Serve(args) => commands::serve::run(&args),
+        Command::Report(args) => commands::report::run(&args),
+        Command::Indicators(args) => commands::indicators::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -75,7 +75,9 @@ use datafusion::functions_aggregate::expr_fn::{approx_distinct, count, min, sum}
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::ExprFunctionExt;
 use datafusion::prelude::{SessionContext, col, lit, when};
-use serde::Serialize;
+pub use hydrascope_events::campaign::{
+    CampaignEvidence, SharedTemplate, SharedValue, SharedValues,
+};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::error::EngineError;
@@ -135,56 +137,6 @@ pub fn is_memory_exhausted(error: &EngineError) -> bool {
         }
     }
     false
-}
-
-/// What one campaign's accounts share.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CampaignEvidence {
-    /// The template frames that the most of the campaign's accounts used, most accounts first.
-    pub templates: Vec<SharedTemplate>,
-    /// Distinct template frames the campaign's accounts used, estimated (HyperLogLog: within
-    /// a few percent; exact for a handful).
-    pub distinct_templates: u64,
-    /// Per kind of infrastructure ([`KeyKind::name`](hydrascope_core::keys::KeyKind::name)):
-    /// the values that the most of the campaign's accounts used. Kinds that its traffic never
-    /// carried are absent.
-    pub infrastructure: BTreeMap<&'static str, SharedValues>,
-    /// Why the values were not read, when they were not (the other fields are then empty).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub not_read: Option<String>,
-}
-
-/// One template frame and how the campaign used it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SharedTemplate {
-    /// The frame's identity, as account summaries count it, in hex.
-    pub frame: String,
-    /// The campaign's accounts that used it.
-    pub accounts: u64,
-    pub exchanges: u64,
-    /// Distinct prompts filling it, each from another of the campaign's witnesses, at most
-    /// [`EXAMPLES`](crate::functions::examples::EXAMPLES): the smallest of the accounts'
-    /// smallest, cut to [`EXAMPLE_CHARS`](crate::functions::evidence::EXAMPLE_CHARS).
-    pub examples: Vec<String>,
-}
-
-/// The most used values of one kind of infrastructure.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SharedValues {
-    /// Distinct values the campaign's accounts used, estimated as
-    /// [`CampaignEvidence::distinct_templates`] is.
-    pub distinct: u64,
-    /// The values used by the most accounts, then the most exchanges, among the candidates
-    /// (see the module documentation).
-    pub top: Vec<SharedValue>,
-}
-
-/// One value and how the campaign used it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SharedValue {
-    pub value: String,
-    pub accounts: u64,
-    pub exchanges: u64,
 }
 
 /// The evidence of every campaign of `members` (account id → campaign id), from `input` (the
@@ -558,7 +510,7 @@ fn read_rows(
             .map(|k| k.name())
             .find(|name| *name == kind)
             .ok_or_else(|| exec_datafusion_err!("evidence of an unknown kind {kind}"))?;
-        let values = evidence.infrastructure.entry(kind).or_default();
+        let values = evidence.infrastructure.entry(kind.to_owned()).or_default();
         values.distinct = distinct;
         values.top.push(SharedValue {
             value,

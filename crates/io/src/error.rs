@@ -6,6 +6,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use hydrascope_events::format::thousands;
+
 /// An error that stops reading or writing, with the path it is about.
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
@@ -59,33 +61,6 @@ pub enum IoError {
     },
 }
 
-/// `1234567` as `1,234,567`: counts in messages are read by people.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 fn percent(share: f64) -> String {
     format!("{:.2}%", share * 100.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_are_grouped_by_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(50_000), "50,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
 }

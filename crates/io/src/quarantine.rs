@@ -9,9 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use hydrascope_events::format::thousands;
 use serde::Serialize;
 
-use crate::error::{IoError, thousands};
+use crate::error::IoError;
 use crate::read::{BadRecord, ReadStats};
 use crate::write::{EventSink, JsonlWriter};
 

@@ -2,9 +2,11 @@
 
 pub mod demo;
 pub mod evaluate;
+pub mod indicators;
 pub mod ingest;
 pub mod options;
 pub mod replay;
+pub mod report;
 pub mod scan;
 pub mod serve;
 pub mod simulate;

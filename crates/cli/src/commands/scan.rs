@@ -14,9 +14,12 @@ use hydrascope_core::explain;
 use hydrascope_core::keys::KeyKind;
 use hydrascope_core::signup::SignupBurst;
 use hydrascope_engine::functions::evidence::infrastructure;
-use hydrascope_engine::{CampaignEvidence, EvidenceLimits, ScanResult, SharedTemplate};
+use hydrascope_engine::{EvidenceLimits, ScanResult};
+use hydrascope_events::Campaign;
+use hydrascope_events::campaign::{CampaignEvidence, SharedTemplate, SignupWindow};
 use hydrascope_events::time::utc_day;
 use hydrascope_io::write::{EventSink, JsonlWriter};
+use hydrascope_report::words::{counted, kind_words, top_capabilities};
 use serde::Serialize;
 
 use crate::commands::options::DetectionArgs;
@@ -105,56 +108,20 @@ pub(crate) fn write_jsonl<T: Serialize>(
 /// proxy's every address.
 const TOP_VALUES: usize = 10;
 
-/// One detected campaign, as `campaigns.json` lists it.
-#[derive(Debug, Serialize)]
-struct CampaignReport {
-    id: String,
-    accounts: Vec<String>,
-    exchanges: u64,
-    first_seen: String,
-    last_seen: String,
-    /// Share of analysed exchanges per capability, largest first.
-    capability_mix: Vec<(String, f64)>,
-    /// Kinds of evidence that link the accounts, with the number of links each gave.
-    linked_by: Vec<(String, u64)>,
-    /// The values behind the links: shared templates with example prompts, and
-    /// infrastructure (`templates`, `distinct_templates`, `infrastructure`).
-    #[serde(flatten)]
-    evidence: CampaignEvidence,
-    /// When the group's accounts were opened in one burst: the window and how many.
-    signup_burst: Option<SignupWindow>,
-    /// Exchanges per UTC day.
-    timeline: BTreeMap<String, u64>,
-    mean_score: f64,
-}
-
-/// A sign-up burst in `campaigns.json`.
-#[derive(Debug, Serialize)]
-struct SignupWindow {
-    from: String,
-    to: String,
-    /// Group members opened inside the window, of `members`.
-    opened_inside: usize,
-    members: usize,
-    /// Share of all accounts opened inside the window.
-    population_share: f64,
-}
-
-impl From<&SignupBurst> for SignupWindow {
-    fn from(burst: &SignupBurst) -> Self {
-        SignupWindow {
-            from: utc_day(burst.from),
-            to: utc_day(burst.to),
-            opened_inside: burst.members_inside,
-            members: burst.members,
-            population_share: burst.population_share,
-        }
+/// A sign-up burst as `campaigns.json` lists it.
+fn signup_window(burst: &SignupBurst) -> SignupWindow {
+    SignupWindow {
+        from: utc_day(burst.from),
+        to: utc_day(burst.to),
+        opened_inside: burst.members_inside,
+        members: burst.members,
+        population_share: burst.population_share,
     }
 }
 
 /// Groups with at least one flagged member become campaigns; their flagged members are its
 /// accounts.
-fn campaigns(result: &ScanResult) -> Vec<CampaignReport> {
+fn campaigns(result: &ScanResult) -> Vec<Campaign> {
     let detection = &result.detection;
     detection
         .campaigns()
@@ -176,7 +143,7 @@ fn campaign_report(
     group: &hydrascope_core::cluster::Group,
     burst: Option<&SignupBurst>,
     members: &[(&String, &AccountSummary, &AccountOutcome)],
-) -> CampaignReport {
+) -> Campaign {
     let exchanges = members.iter().map(|(_, s, _)| s.events).sum();
     let first = members
         .iter()
@@ -208,7 +175,7 @@ fn campaign_report(
             *timeline.entry(day).or_insert(0) += u64::from(*count);
         }
     }
-    CampaignReport {
+    Campaign {
         id: group.id.clone(),
         accounts: members.iter().map(|(id, _, _)| (*id).clone()).collect(),
         exchanges,
@@ -222,7 +189,7 @@ fn campaign_report(
             .map(|k| (k.kind.name().to_owned(), k.edges))
             .collect(),
         evidence: CampaignEvidence::default(),
-        signup_burst: burst.map(SignupWindow::from),
+        signup_burst: burst.map(signup_window),
         timeline,
         mean_score: members.iter().map(|(_, _, o)| o.score).sum::<f64>() / members.len() as f64,
     }
@@ -233,7 +200,7 @@ fn attach_evidence(
     runtime: &tokio::runtime::Runtime,
     input: &Path,
     limits: EvidenceLimits,
-    campaigns: &mut [CampaignReport],
+    campaigns: &mut [Campaign],
 ) -> anyhow::Result<()> {
     let bar = progress::spinner("reading the campaigns' evidence");
     let evidence = runtime.block_on(hydrascope_engine::campaign_evidence(
@@ -268,7 +235,7 @@ fn attach_evidence(
 }
 
 /// Every campaign account with its campaign's id: whose evidence to read.
-fn membership(campaigns: &[CampaignReport]) -> HashMap<String, String> {
+fn membership(campaigns: &[Campaign]) -> HashMap<String, String> {
     campaigns
         .iter()
         .flat_map(|c| c.accounts.iter().map(|a| (a.clone(), c.id.clone())))
@@ -276,7 +243,7 @@ fn membership(campaigns: &[CampaignReport]) -> HashMap<String, String> {
 }
 
 /// The campaigns in the words of the public reports.
-fn summary_markdown(campaigns: &[CampaignReport], result: &ScanResult) -> String {
+fn summary_markdown(campaigns: &[Campaign], result: &ScanResult) -> String {
     let mut text = String::from("# hydrascope scan\n\n");
     let accounts = result.summaries.len();
     let flagged = result
@@ -293,12 +260,7 @@ fn summary_markdown(campaigns: &[CampaignReport], result: &ScanResult) -> String
     );
     for campaign in campaigns {
         let days = (campaign.timeline.len() as i64).max(1);
-        let targets: Vec<String> = campaign
-            .capability_mix
-            .iter()
-            .take(3)
-            .map(|(name, share)| format!("{} ({:.0}%)", name.replace('_', " "), share * 100.0))
-            .collect();
+        let targets = top_capabilities(campaign, 3);
         let opened = campaign
             .signup_burst
             .as_ref()
@@ -374,28 +336,10 @@ fn infrastructure_sentence(evidence: &CampaignEvidence) -> Option<String> {
             };
             Some(format!(
                 "{} ({which}{value}, by {})",
-                counted(values.distinct, infrastructure_words(kind)),
+                counted(values.distinct, kind_words(kind.name())),
                 counted(top.accounts, ("account", "accounts"))
             ))
         })
         .collect();
     (!parts.is_empty()).then(|| format!("Infrastructure: {}.", parts.join(", ")))
-}
-
-/// `count` and the word for that many, from its singular and plural.
-fn counted(count: u64, (one, many): (&str, &str)) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
-}
-
-/// A kind of infrastructure in words, singular and plural.
-fn infrastructure_words(kind: KeyKind) -> (&'static str, &'static str) {
-    match kind {
-        KeyKind::Ip => ("address", "addresses"),
-        KeyKind::Network => ("network", "networks"),
-        KeyKind::Asn => ("autonomous system", "autonomous systems"),
-        KeyKind::UserAgent => ("user agent", "user agents"),
-        KeyKind::ClientFp => ("client fingerprint", "client fingerprints"),
-        KeyKind::PaymentFp => ("payment instrument", "payment instruments"),
-        other => (other.name(), other.name()),
-    }
 }
