@@ -4,48 +4,16 @@
 //! rendered page is kept in the test's target directory.
 
 mod common;
+mod page;
 mod simulation;
 
-use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use common::{assert_success, hydrascope};
-use hydrascope_events::format::thousands;
+use page::{assert_numbers_match, browser_dom, screenshot};
 use serde_json::Value;
 use simulation::simulate;
-
-/// The text of the element with `data-field="FIELD"` inside the overview row of `campaign`.
-fn overview_field(html: &str, campaign: &str, field: &str) -> String {
-    let row = html
-        .find(&format!("<tr data-campaign=\"{campaign}\">"))
-        .unwrap_or_else(|| panic!("no overview row for {campaign}"));
-    let row = &html[row..html[row..]
-        .find("</tr>")
-        .map_or(html.len(), |end| row + end)];
-    let marker = format!("data-field=\"{field}\">");
-    let start = row
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {field} in the row of {campaign}"))
-        + marker.len();
-    row[start..start + row[start..].find('<').unwrap()].to_owned()
-}
-
-/// Asserts that the page shows every campaign's accounts, exchanges and window as
-/// `campaigns.json` has them.
-fn assert_numbers_match(html: &str, campaigns: &[Value]) {
-    for campaign in campaigns {
-        let id = campaign["id"].as_str().unwrap();
-        let accounts = campaign["accounts"].as_array().unwrap().len() as u64;
-        assert_eq!(overview_field(html, id, "accounts"), thousands(accounts));
-        let exchanges = campaign["exchanges"].as_u64().unwrap();
-        assert_eq!(overview_field(html, id, "exchanges"), thousands(exchanges));
-        for (field, key) in [("first-seen", "first_seen"), ("last-seen", "last_seen")] {
-            let day = &campaign[key].as_str().unwrap()[..10];
-            assert_eq!(overview_field(html, id, field), day);
-        }
-    }
-}
 
 /// One scan shared by the tests: its directory (`sim/`, `scan/`) and its campaigns.
 fn scanned() -> &'static (tempfile::TempDir, Vec<Value>) {
@@ -76,25 +44,9 @@ fn the_report_shows_the_scans_numbers_as_written_and_as_a_browser_renders_them()
     assert!(!html.contains("<script") && !html.contains("src="));
 
     // A real browser: the DOM it builds from the file shows the same numbers.
-    let page = format!("file://{}", work.path().join("report.html").display());
-    let chromium = |extra: &[&str]| {
-        Command::new("chromium")
-            .args(["--headless", "--no-sandbox", "--disable-gpu"])
-            .args(extra)
-            .arg(&page)
-            .output()
-            .expect("chromium runs (apt-get install chromium; .ci/run installs it)")
-    };
-    let dom = chromium(&["--dump-dom"]);
-    assert!(dom.status.success(), "{dom:?}");
-    assert_numbers_match(&String::from_utf8_lossy(&dom.stdout), campaigns);
-    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report.png");
-    let shot = chromium(&[
-        &format!("--screenshot={}", screenshot.display()),
-        "--window-size=1200,2400",
-    ]);
-    assert!(shot.status.success(), "{shot:?}");
-    assert!(std::fs::metadata(&screenshot).unwrap().len() > 10_000);
+    let url = format!("file://{}", work.path().join("report.html").display());
+    assert_numbers_match(&browser_dom(&url), campaigns);
+    screenshot(&url, "report.png");
 }
 
 #[test]

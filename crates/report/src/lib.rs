@@ -40,4 +40,6 @@ pub struct ReportInput<'a> {
     /// Shows counts only: no infrastructure values and no example prompts, for readers who
     /// may see what was found but not whose traffic it was.
     pub redact: bool,
+    /// Has the browser reload the page this often (a live dashboard); `None` for a report.
+    pub refresh_secs: Option<u32>,
 }

@@ -25,6 +25,9 @@ pub fn render(input: &ReportInput) -> String {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(secs) = input.refresh_secs {
+                    meta http-equiv="refresh" content=(secs);
+                }
                 title { "hydrascope — distillation campaigns in " (input.source) }
                 style { (PreEscaped(STYLE)) }
             }
@@ -40,7 +43,7 @@ pub fn render(input: &ReportInput) -> String {
                         ", which sent " (thousands(exchanges)) " exchanges between them."
                     }
                 }
-                (how_to_read())
+                (how_to_read(input.refresh_secs))
                 (overview(input.campaigns))
                 @for campaign in input.campaigns {
                     (campaign_section(campaign, input))
@@ -51,7 +54,7 @@ pub fn render(input: &ReportInput) -> String {
     .into_string()
 }
 
-fn how_to_read() -> Markup {
+fn how_to_read(refresh_secs: Option<u32>) -> Markup {
     html! {
         section.explainer {
             h2 { "How to read this report" }
@@ -67,8 +70,11 @@ fn how_to_read() -> Markup {
                 "Every account was compared with the accounts presumed honest. An account is "
                 "flagged when its score (0 to 1) reaches the response policy's threshold; flagged "
                 "accounts linked by shared evidence form a campaign. Confidence is the mean score "
-                "of its accounts: high from 0.9, medium from 0.8, low below. Every figure here is "
-                "taken from the scan's output files (campaigns.json, verdicts.jsonl)."
+                "of its accounts: high from 0.9, medium from 0.8, low below. "
+                @match refresh_secs {
+                    Some(secs) => { "Every figure here is the live service's last re-score; the page reloads every " (secs) " seconds." }
+                    None => { "Every figure here is taken from the scan's output files (campaigns.json, verdicts.jsonl)." }
+                }
             }
         }
     }
@@ -191,7 +197,9 @@ fn templates(evidence: &CampaignEvidence, redact: bool) -> Markup {
 fn infrastructure(evidence: &CampaignEvidence, redact: bool) -> Markup {
     html! {
         h3 { "Infrastructure" }
-        @if evidence.infrastructure.is_empty() {
+        @if let Some(reason) = &evidence.not_read {
+            p.note { "The values behind the evidence were not read: " (reason) }
+        } @else if evidence.infrastructure.is_empty() {
             p { "No infrastructure was recorded." }
         } @else {
             @if redact { p.note { "Values are hidden in this edition; counts are shown." } }
@@ -376,6 +384,7 @@ mod tests {
             campaigns: &campaigns,
             verdicts: &verdicts,
             redact,
+            refresh_secs: None,
         })
     }
 

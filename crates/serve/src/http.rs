@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::App;
 use crate::check::{CheckAnswer, check};
 use crate::config::Role;
+use crate::dashboard;
 use crate::error::ServeError;
 use crate::ingest::{IngestAnswer, Received, prepare};
 use crate::store::{AuditEntry, ChangeSource, Override, OverrideKind, now_millis, now_text};
@@ -27,6 +28,7 @@ const MAX_AUDIT_PAGE: usize = 10_000;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
+        .route("/", get(get_dashboard))
         .route("/v1/events", post(post_events))
         .route("/v1/check", post(post_check))
         .route("/v1/accounts/{id}", get(get_account))
@@ -76,10 +78,18 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 
 /// Refuses a request without a bearer token that grants `role`.
 fn authorize(app: &App, headers: &HeaderMap, role: Role) -> Result<(), ApiError> {
-    let token = headers
+    authorize_token(app, bearer(headers), role)
+}
+
+/// The bearer token of a request, if it has one.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+fn authorize_token(app: &App, token: Option<&str>, role: Role) -> Result<(), ApiError> {
     match token {
         None => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -93,7 +103,6 @@ fn authorize(app: &App, headers: &HeaderMap, role: Role) -> Result<(), ApiError>
     }
 }
 
-/// Runs a store operation (which waits for the disk) off the async workers.
 async fn post_events(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -153,6 +162,28 @@ async fn get_account(
     body["override"] = serde_json::to_value(set).expect("overrides serialise");
     body["as_of"] = json!(snapshot.as_of.map(format_rfc3339));
     Ok(Json(body))
+}
+
+/// `GET /?token=…`: a browser cannot send a bearer header, so the dashboard also takes the
+/// read token as a query parameter (prefer the header, or a proxy that adds it: a URL with a
+/// token ends up in histories and logs).
+#[derive(Debug, Deserialize)]
+struct DashboardQuery {
+    token: Option<String>,
+}
+
+async fn get_dashboard(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(query): Query<DashboardQuery>,
+) -> Result<Response, ApiError> {
+    authorize_token(
+        &app,
+        bearer(&headers).or(query.token.as_deref()),
+        Role::Read,
+    )?;
+    let page = dashboard::page(&app.shared.snapshot.load());
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
 }
 
 async fn get_campaigns(

@@ -17,6 +17,7 @@
 pub mod broker;
 pub mod check;
 pub mod config;
+mod dashboard;
 mod detector;
 pub mod error;
 pub mod http;

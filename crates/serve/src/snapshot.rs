@@ -2,17 +2,21 @@
 //! fingerprints. A snapshot is immutable once built and is swapped in whole, so that
 //! `/v1/check` reads a consistent view without waiting for the detector.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use hydrascope_core::AccountSummary;
-use hydrascope_core::activity::{BIN_MILLIS, BINS_PER_DAY};
 use hydrascope_core::detect::Detection;
-use hydrascope_core::explain::verdicts;
+use hydrascope_core::explain::{self, verdicts};
 use hydrascope_core::recognise::CampaignKeys;
 use hydrascope_core::replay::FirstFlag;
-use hydrascope_events::time::{format_rfc3339, utc_day};
-use hydrascope_events::{Action, EpochMillis, Verdict};
+use hydrascope_events::time::format_rfc3339;
+use hydrascope_events::{Action, Campaign, EpochMillis, Verdict};
 use serde::Serialize;
+
+/// Why the service's campaigns carry no templates or infrastructure values.
+pub const LIVE_EVIDENCE: &str = "the live service keeps sketches and hashed keys, not the \
+    values behind them; `hydrascope scan` over the stored events lists the shared templates \
+    and infrastructure";
 
 /// One account as of the last re-score.
 #[derive(Debug, Clone, Serialize)]
@@ -52,21 +56,6 @@ impl AccountState {
     }
 }
 
-/// One detected campaign.
-#[derive(Debug, Clone, Serialize)]
-pub struct CampaignState {
-    pub id: String,
-    pub accounts: Vec<String>,
-    pub exchanges: u64,
-    pub first_seen: Option<String>,
-    pub last_seen: Option<String>,
-    /// Kinds of evidence that link its accounts, with the number of links each gave.
-    pub linked_by: Vec<(String, u64)>,
-    pub mean_score: f64,
-    /// Exchanges per UTC day.
-    pub timeline: BTreeMap<String, u64>,
-}
-
 /// Everything the last re-score concluded.
 #[derive(Debug, Default)]
 pub struct Snapshot {
@@ -74,8 +63,9 @@ pub struct Snapshot {
     pub as_of: Option<EpochMillis>,
     pub events: u64,
     pub accounts: HashMap<String, AccountState>,
-    /// Campaigns by id, in canonical order.
-    pub campaigns: Vec<CampaignState>,
+    /// Campaigns, in canonical order, as `campaigns.json` lists them without the values
+    /// behind their evidence ([`LIVE_EVIDENCE`]).
+    pub campaigns: Vec<Campaign>,
     /// The keys each campaign owns, with campaigns as indices of `campaign_of_group`.
     pub keys: CampaignKeys,
     /// Detection group index → position in `campaigns`, for the groups that are campaigns.
@@ -108,12 +98,15 @@ impl Snapshot {
                 (id.clone(), state)
             })
             .collect();
-        let mut campaigns = Vec::new();
-        let mut campaign_of_group = HashMap::new();
-        for (g, members) in detection.campaigns() {
-            campaign_of_group.insert(g, campaigns.len());
-            campaigns.push(campaign_state(summaries, detection, g, &members));
+        let mut campaigns = explain::campaigns(summaries, detection);
+        for campaign in &mut campaigns {
+            campaign.evidence.not_read = Some(LIVE_EVIDENCE.into());
         }
+        let campaign_of_group = detection
+            .campaigns()
+            .enumerate()
+            .map(|(position, (g, _))| (g, position))
+            .collect();
         Snapshot {
             as_of,
             events: summaries.iter().map(|(_, s)| s.events).sum(),
@@ -130,55 +123,7 @@ impl Snapshot {
     }
 
     /// A campaign by id.
-    pub fn campaign(&self, id: &str) -> Option<&CampaignState> {
+    pub fn campaign(&self, id: &str) -> Option<&Campaign> {
         self.campaigns.iter().find(|c| c.id == id)
-    }
-}
-
-fn campaign_state(
-    summaries: &[(String, AccountSummary)],
-    detection: &Detection,
-    group: usize,
-    members: &[u32],
-) -> CampaignState {
-    let member_summaries = || members.iter().map(|&m| &summaries[m as usize].1);
-    let mut timeline: BTreeMap<i64, u64> = BTreeMap::new();
-    for summary in member_summaries() {
-        for &(bin, count) in summary.activity.bins() {
-            let day = i64::from(bin / BINS_PER_DAY);
-            *timeline.entry(day).or_default() += u64::from(count);
-        }
-    }
-    let day_millis = BIN_MILLIS * i64::from(BINS_PER_DAY);
-    let scores: f64 = members
-        .iter()
-        .map(|&m| detection.accounts[m as usize].score)
-        .sum();
-    CampaignState {
-        id: detection.groups[group].id.clone(),
-        accounts: members
-            .iter()
-            .map(|&m| summaries[m as usize].0.clone())
-            .collect(),
-        exchanges: member_summaries().map(|s| s.events).sum(),
-        first_seen: member_summaries()
-            .filter_map(|s| s.first_ts)
-            .min()
-            .map(format_rfc3339),
-        last_seen: member_summaries()
-            .filter_map(|s| s.last_ts)
-            .max()
-            .map(format_rfc3339),
-        linked_by: detection.groups[group]
-            .evidence
-            .iter()
-            .filter(|k| k.edges > 0)
-            .map(|k| (k.kind.name().to_owned(), k.edges))
-            .collect(),
-        mean_score: (scores / members.len().max(1) as f64 * 1e4).round() / 1e4,
-        timeline: timeline
-            .into_iter()
-            .map(|(day, count)| (utc_day(day * day_millis), count))
-            .collect(),
     }
 }

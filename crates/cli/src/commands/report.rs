@@ -34,6 +34,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         campaigns: &scan.campaigns,
         verdicts: &scan.verdicts,
         redact: args.redact,
+        refresh_secs: None,
     });
     std::fs::write(&args.out, page).with_context(|| format!("writing {}", args.out.display()))?;
     println!(

@@ -1,23 +1,18 @@
 //! `hydrascope scan`: find, group and explain distillation campaigns in a body of traffic.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use hydrascope_core::AccountSummary;
-use hydrascope_core::content::Capability;
-use hydrascope_core::detect::AccountOutcome;
 use hydrascope_core::explain;
 use hydrascope_core::keys::KeyKind;
-use hydrascope_core::signup::SignupBurst;
 use hydrascope_engine::functions::evidence::infrastructure;
 use hydrascope_engine::{EvidenceLimits, ScanResult};
 use hydrascope_events::Campaign;
-use hydrascope_events::campaign::{CampaignEvidence, SharedTemplate, SignupWindow};
-use hydrascope_events::time::utc_day;
+use hydrascope_events::campaign::{CampaignEvidence, SharedTemplate};
 use hydrascope_io::write::{EventSink, JsonlWriter};
 use hydrascope_report::words::{counted, kind_words, top_capabilities};
 use serde::Serialize;
@@ -64,7 +59,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     let result = result?;
     let verdicts = explain::verdicts(&result.summaries, &result.detection);
     write_jsonl(&args.out.join("verdicts.jsonl"), &verdicts)?;
-    let mut campaigns = campaigns(&result);
+    let mut campaigns = explain::campaigns(&result.summaries, &result.detection);
     let limits = EvidenceLimits {
         memory: args.evidence_memory_mib.saturating_mul(1 << 20),
         spill: args.evidence_spill_mib.saturating_mul(1 << 20),
@@ -107,93 +102,6 @@ pub(crate) fn write_jsonl<T: Serialize>(
 /// campaign: enough to see what a campaign's accounts share without listing a rotating
 /// proxy's every address.
 const TOP_VALUES: usize = 10;
-
-/// A sign-up burst as `campaigns.json` lists it.
-fn signup_window(burst: &SignupBurst) -> SignupWindow {
-    SignupWindow {
-        from: utc_day(burst.from),
-        to: utc_day(burst.to),
-        opened_inside: burst.members_inside,
-        members: burst.members,
-        population_share: burst.population_share,
-    }
-}
-
-/// Groups with at least one flagged member become campaigns; their flagged members are its
-/// accounts.
-fn campaigns(result: &ScanResult) -> Vec<Campaign> {
-    let detection = &result.detection;
-    detection
-        .campaigns()
-        .map(|(g, members)| {
-            let members: Vec<(&String, &AccountSummary, &AccountOutcome)> = members
-                .iter()
-                .map(|&m| {
-                    let (id, summary) = &result.summaries[m as usize];
-                    (id, summary, &detection.accounts[m as usize])
-                })
-                .collect();
-            let burst = detection.bursts[g].as_ref();
-            campaign_report(&detection.groups[g], burst, &members)
-        })
-        .collect()
-}
-
-fn campaign_report(
-    group: &hydrascope_core::cluster::Group,
-    burst: Option<&SignupBurst>,
-    members: &[(&String, &AccountSummary, &AccountOutcome)],
-) -> Campaign {
-    let exchanges = members.iter().map(|(_, s, _)| s.events).sum();
-    let first = members
-        .iter()
-        .filter_map(|(_, s, _)| s.first_ts)
-        .min()
-        .unwrap_or(0);
-    let last = members
-        .iter()
-        .filter_map(|(_, s, _)| s.last_ts)
-        .max()
-        .unwrap_or(0);
-    let analysed: u64 = members.iter().map(|(_, s, _)| s.with_content).sum();
-    let mut capability_mix: Vec<(String, f64)> = Capability::ALL
-        .iter()
-        .map(|&c| {
-            let count: u64 = members
-                .iter()
-                .map(|(_, s, _)| s.capabilities[c as usize])
-                .sum();
-            (c.name().to_owned(), count as f64 / analysed.max(1) as f64)
-        })
-        .filter(|(_, share)| *share > 0.0)
-        .collect();
-    capability_mix.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let mut timeline = BTreeMap::new();
-    for (_, summary, _) in members {
-        for (bin, count) in summary.activity.bins() {
-            let day = utc_day(i64::from(*bin) * hydrascope_core::activity::BIN_MILLIS);
-            *timeline.entry(day).or_insert(0) += u64::from(*count);
-        }
-    }
-    Campaign {
-        id: group.id.clone(),
-        accounts: members.iter().map(|(id, _, _)| (*id).clone()).collect(),
-        exchanges,
-        first_seen: hydrascope_events::time::format_rfc3339(first),
-        last_seen: hydrascope_events::time::format_rfc3339(last),
-        capability_mix,
-        linked_by: group
-            .evidence
-            .iter()
-            .filter(|k| k.edges > 0)
-            .map(|k| (k.kind.name().to_owned(), k.edges))
-            .collect(),
-        evidence: CampaignEvidence::default(),
-        signup_burst: burst.map(signup_window),
-        timeline,
-        mean_score: members.iter().map(|(_, _, o)| o.score).sum::<f64>() / members.len() as f64,
-    }
-}
 
 /// Adds to each campaign the values behind its evidence, read from `input` once more.
 fn attach_evidence(

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::bar::{HARD_NEGATIVES, MIN_CAMPAIGN_ACCOUNTS};
 use crate::openapi;
+use crate::page::{assert_numbers_match, browser_dom, screenshot};
 use crate::service::{
     GATEWAY_TOKEN, Server, TOKEN, assert_verdicts_equal_a_scan, batches, ndjson, traffic,
     until_qwens_third_day, verdicts_by_account,
@@ -101,6 +102,21 @@ fn a_stream_of_campaigns_is_flagged_as_it_arrives_and_their_accounts_are_stopped
 
     let campaigns_listed = server.get("/v1/campaigns");
     assert!(!campaigns_listed["campaigns"].as_array().unwrap().is_empty());
+    // The dashboard shows the live campaigns as the API has them, in the page and in a browser.
+    let live: Vec<Value> = campaigns_listed["campaigns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| server.get(&format!("/v1/campaigns/{}", c["id"].as_str().unwrap())))
+        .collect();
+    let (status, html) = server.get_with("/", Some(TOKEN)).unwrap();
+    assert_eq!(status, 200);
+    assert_numbers_match(&html, &live);
+    assert_eq!(server.get_with("/", None).unwrap().0, 401);
+    assert_eq!(server.get_with("/", Some(GATEWAY_TOKEN)).unwrap().0, 403);
+    let url = format!("{}/?token={TOKEN}", server.base);
+    assert_numbers_match(&browser_dom(&url), &live);
+    screenshot(&url, "dashboard.png");
     let metrics = server.try_get("/metrics").unwrap().1;
     assert!(
         metrics.contains(&format!(

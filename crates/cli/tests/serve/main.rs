@@ -9,6 +9,8 @@ mod common;
 mod http;
 #[path = "../openapi/mod.rs"]
 mod openapi;
+#[path = "../page/mod.rs"]
+mod page;
 mod service;
 #[path = "../simulation/mod.rs"]
 mod simulation;
