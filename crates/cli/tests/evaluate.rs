@@ -1,12 +1,14 @@
 //! End-to-end tests of `hydrascope evaluate` on small hand-written truth and verdict files.
 
 mod common;
+mod page;
 
 use std::fs;
 use std::io::Write;
 use std::process::Output;
 
 use common::{assert_success, hydrascope, stdout};
+use page::row_field;
 
 /// A truth file and a verdicts file: (file name, content).
 type Inputs<'a> = [(&'a str, &'a str); 2];
@@ -16,8 +18,8 @@ type Inputs<'a> = [(&'a str, &'a str); 2];
 const COMPRESSED: Inputs = [("truth.jsonl.gz", TRUTH), ("verdicts.jsonl.zst", VERDICTS)];
 
 /// Writes the two files into a fresh directory, compressed as their names say, and runs
-/// `hydrascope evaluate` on them, with `--json` when asked.
-fn evaluate([truth, verdicts]: Inputs, json: bool) -> Output {
+/// `hydrascope evaluate` on them with `extra` arguments; returns the directory too.
+fn evaluate([truth, verdicts]: Inputs, extra: &[&str]) -> (Output, tempfile::TempDir) {
     let work = tempfile::tempdir().unwrap();
     for (name, content) in [truth, verdicts] {
         let bytes = if name.ends_with(".gz") {
@@ -32,10 +34,8 @@ fn evaluate([truth, verdicts]: Inputs, json: bool) -> Output {
         fs::write(work.path().join(name), bytes).unwrap();
     }
     let mut args = vec!["evaluate", "--truth", truth.0, "--verdicts", verdicts.0];
-    if json {
-        args.push("--json");
-    }
-    hydrascope(&args, work.path())
+    args.extend(extra);
+    (hydrascope(&args, work.path()), work)
 }
 
 fn succeeded(output: &Output) -> String {
@@ -86,7 +86,7 @@ fn row<'a>(text: &'a str, label: &str) -> Vec<&'a str> {
 
 #[test]
 fn evaluate_prints_hand_computed_metrics_as_tables() {
-    let text = succeeded(&evaluate(COMPRESSED, false));
+    let text = succeeded(&evaluate(COMPRESSED, &[]).0);
     assert!(
         text.starts_with(
             "evaluated 9 accounts (4 campaign, 5 benign); 1 only in the ground truth \
@@ -122,7 +122,7 @@ fn evaluate_prints_hand_computed_metrics_as_tables() {
 
 #[test]
 fn evaluate_json_reports_shares_and_counts() {
-    let json = succeeded(&evaluate(COMPRESSED, true));
+    let json = succeeded(&evaluate(COMPRESSED, &["--json"]).0);
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     let close = |key: &str, expected: f64| {
         let actual = report[key].as_f64().unwrap_or_else(|| panic!("{key}"));
@@ -146,6 +146,16 @@ fn evaluate_json_reports_shares_and_counts() {
     assert_eq!(report["benign_personas"][0]["false_positive_rate"], 0.5);
 }
 
+#[test]
+fn evaluate_writes_the_same_report_as_a_page() {
+    let (output, work) = evaluate(COMPRESSED, &["--html", "evaluation.html"]);
+    succeeded(&output);
+    let page = fs::read_to_string(work.path().join("evaluation.html")).unwrap();
+    assert!(page.contains(r#"<td class="num" data-field="precision">0.7500</td>"#));
+    assert!(page.contains(r#"<td class="num" data-field="false-positive-rate">0.2000</td>"#));
+    assert_eq!(row_field(&page, "qwen-2026", "flagged"), "2");
+}
+
 /// Plain files named `truth.jsonl` and `verdicts.jsonl`.
 fn plain<'a>(truth: &'a str, verdicts: &'a str) -> Inputs<'a> {
     [("truth.jsonl", truth), ("verdicts.jsonl", verdicts)]
@@ -155,10 +165,10 @@ fn plain<'a>(truth: &'a str, verdicts: &'a str) -> Inputs<'a> {
 fn evaluate_without_benign_accounts_reports_fpr_as_absent() {
     let campaign_only: String = TRUTH.lines().take(4).map(|l| format!("{l}\n")).collect();
     let inputs = plain(&campaign_only, VERDICTS);
-    let text = succeeded(&evaluate(inputs, false));
+    let text = succeeded(&evaluate(inputs, &[]).0);
     assert_eq!(row(&text, "false-positive rate")[0], "n/a");
     assert_eq!(row(&text, "ROC AUC")[0], "n/a");
-    let json = succeeded(&evaluate(inputs, true));
+    let json = succeeded(&evaluate(inputs, &["--json"]).0);
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(report["false_positive_rate"].is_null(), "{json}");
     assert!(report["roc_auc"].is_null(), "{json}");
@@ -169,7 +179,7 @@ fn a_malformed_line_is_an_error_naming_the_file_and_line() {
     let mut verdicts: Vec<&str> = VERDICTS.lines().collect();
     verdicts[2] =
         r#"{"account_id":"c3","flagged":false,"cluster_id":null,"action":"allow","signals":[]}"#;
-    let message = failed(&evaluate(plain(TRUTH, &verdicts.join("\n")), false));
+    let message = failed(&evaluate(plain(TRUTH, &verdicts.join("\n")), &[]).0);
     assert!(
         message.contains("verdicts.jsonl line 3: not a valid verdict: missing field `score`"),
         "{message}"
@@ -179,7 +189,7 @@ fn a_malformed_line_is_an_error_naming_the_file_and_line() {
 #[test]
 fn an_account_twice_in_the_truth_is_an_error_naming_both_lines() {
     let repeated = format!("{TRUTH}{}\n", TRUTH.lines().next().unwrap());
-    let message = failed(&evaluate(plain(&repeated, VERDICTS), false));
+    let message = failed(&evaluate(plain(&repeated, VERDICTS), &[]).0);
     assert!(
         message.contains("truth.jsonl: account `c1` appears twice, on lines 1 and 12"),
         "{message}"

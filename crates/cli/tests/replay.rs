@@ -3,6 +3,7 @@
 //! (docs/detection.md), not asserted here.
 
 mod common;
+mod page;
 mod simulation;
 
 use std::collections::{HashMap, HashSet};
@@ -11,6 +12,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use common::{assert_success, hydrascope, stdout};
+use hydrascope_events::format::thousands;
+use page::row_field;
 use serde_json::Value;
 use simulation::simulate;
 
@@ -157,11 +160,17 @@ fn replay_reports_first_flags_and_campaign_timelines_consistent_with_the_traffic
     let counted: u64 = rescores.iter().map(|r| number(r, "first_flagged")).sum();
     assert_eq!(counted, first_flags.len() as u64);
 
-    // Campaign timelines: counts from the traffic, milestones in order and within the total.
+    // Campaign timelines: counts from the traffic, milestones in order and within the total;
+    // the page shows the same counts.
     let campaigns = report["campaigns"].as_array().unwrap();
     assert_eq!(campaigns.len(), 1);
+    let page = fs::read_to_string(dir.join("replay/replay-report.html")).unwrap();
     for timeline in campaigns {
         let name = text(timeline, "campaign");
+        assert_eq!(
+            row_field(&page, name, "flagged"),
+            thousands(number(timeline, "flagged"))
+        );
         let total = number(timeline, "exchanges");
         assert_eq!(total, campaign_sent_before(name, last_event));
         let accounts = number(timeline, "accounts");

@@ -3,6 +3,7 @@
 //! `.ci/run` installs) renders it — equal to those in `campaigns.json`. A screenshot of the
 //! rendered page is kept in the test's target directory.
 
+mod browser;
 mod common;
 mod page;
 mod simulation;
@@ -10,8 +11,8 @@ mod simulation;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use browser::{assert_numbers_match, browser_dom, screenshot};
 use common::{assert_success, hydrascope};
-use page::{assert_numbers_match, browser_dom, screenshot};
 use serde_json::Value;
 use simulation::simulate;
 

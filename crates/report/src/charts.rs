@@ -58,8 +58,9 @@ pub fn timeline(days: &BTreeMap<String, u64>) -> Markup {
     }
 }
 
-/// Shares (0 to 1) as horizontal bars, one row each, in the order given.
-pub fn shares(rows: &[(String, f64)], what: &str) -> Markup {
+/// Shares (0 to 1) as horizontal bars, one row each, in the order given; a bar is full at
+/// `scale` (1 for shares of a whole, less to show small ones).
+pub fn shares(rows: &[(String, f64)], what: &str, scale: f64) -> Markup {
     if rows.is_empty() {
         return html! { p { "No " (what) " measured." } };
     }
@@ -76,7 +77,7 @@ pub fn shares(rows: &[(String, f64)], what: &str) -> Markup {
             title { (label) }
             @for (row, (name, share)) in rows.iter().enumerate() {
                 @let y = BAR_ROW * row as f64;
-                @let width = bar_space * share.clamp(0.0, 1.0);
+                @let width = bar_space * (share / scale).clamp(0.0, 1.0);
                 text class="label" x=(LABEL_WIDTH - 8.0) y=(round(y + 15.0)) text-anchor="end" { (name) }
                 rect class="bar" x=(LABEL_WIDTH) y=(round(y + 4.0)) width=(round(width.max(0.5))) height="14" {}
                 text class="value" x=(round(LABEL_WIDTH + width + 6.0)) y=(round(y + 15.0)) { (percent(*share)) }
@@ -137,6 +138,7 @@ mod tests {
         let svg = shares(
             &[("code <gen>".into(), 0.5), ("math".into(), 0.001)],
             "Capabilities",
+            1.0,
         )
         .into_string();
         assert!(svg.contains("Capabilities: code &lt;gen&gt; 50%, math &lt; 1%."));

@@ -8,6 +8,7 @@
 //! Every value from the data is escaped ([`maud`]); prompts quoted as examples cannot inject
 //! markup into the page.
 
+pub mod benchmark;
 pub mod charts;
 mod page;
 pub mod scan_dir;

@@ -150,7 +150,7 @@ fn campaign_section(campaign: &Campaign, input: &ReportInput) -> Markup {
             (charts::timeline(&campaign.timeline))
             h3 { "What it asked for" }
             p.note { "Share of its analysed exchanges that exercise each capability (an exchange can exercise several)." }
-            (charts::shares(&capabilities, "Capabilities"))
+            (charts::shares(&capabilities, "Capabilities", 1.0))
             (templates(&campaign.evidence, input.redact))
             (infrastructure(&campaign.evidence, input.redact))
             (decided(campaign))

@@ -1,8 +1,9 @@
 //! `hydrascope demo`: the main job on the embedded default, end to end, in one command.
 //!
 //! It simulates a scenario with its ground truth, scans the traffic (verdicts, campaigns and
-//! their summary) and scores the verdicts against the truth, so that a new user sees the whole
-//! pipeline work — and how well — on a fresh machine with nothing installed.
+//! their summary), scores the verdicts against the truth and writes both as pages to look at,
+//! so that a new user sees the whole pipeline work — and how well — on a fresh machine with
+//! nothing installed.
 
 use std::path::PathBuf;
 
@@ -10,6 +11,7 @@ use clap::Args;
 
 use crate::commands::evaluate::{self, EvaluateArgs};
 use crate::commands::options::DetectionArgs;
+use crate::commands::report::{self, ReportArgs};
 use crate::commands::scan::{self, ScanArgs};
 use crate::commands::simulate::{self, OutputFormat, ScenarioArgs, SimulateArgs};
 
@@ -20,7 +22,8 @@ const DEMO_SCALE: f64 = 0.02;
 pub struct DemoArgs {
     #[command(flatten)]
     pub scenario: ScenarioArgs,
-    /// Working directory: the simulation goes to DIR/sim, the scan's outputs to DIR/scan.
+    /// Working directory: the simulation goes to DIR/sim, the scan's outputs to DIR/scan, the
+    /// campaign report to DIR/report.html and the evaluation to DIR/evaluation.html.
     #[arg(long, default_value = "hydrascope-demo")]
     pub out: PathBuf,
     #[command(flatten)]
@@ -50,6 +53,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         truth: sim_dir.join("truth.jsonl"),
         verdicts: scan_dir.join("verdicts.jsonl"),
         json: false,
+        html: Some(args.out.join("evaluation.html")),
+    })?;
+    report::run(&ReportArgs {
+        scan_dir,
+        out: args.out.join("report.html"),
+        redact: false,
     })?;
     Ok(())
 }

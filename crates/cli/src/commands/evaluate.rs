@@ -31,6 +31,10 @@ pub struct EvaluateArgs {
     /// tables.
     #[arg(long)]
     pub json: bool,
+    /// Also write the report as a page to look at (precision, recall, false positives per
+    /// kind of user).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
 }
 
 /// Reads both files, scores the verdicts and prints the report.
@@ -56,6 +60,14 @@ pub fn run(args: &EvaluateArgs) -> anyhow::Result<EvaluationReport> {
             )
         }
     })?;
+    if let Some(path) = &args.html {
+        let title = format!("hydrascope evaluation of {}", args.verdicts.display());
+        std::fs::write(
+            path,
+            hydrascope_report::benchmark::evaluation_page(&report, &title),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"
     } else {

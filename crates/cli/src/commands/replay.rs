@@ -34,7 +34,8 @@ pub struct ReplayArgs {
     /// Events: the canonical dataset from `ingest`, or any raw input `ingest` accepts.
     pub input: PathBuf,
     /// Output directory: first-flags.jsonl, rescores.jsonl, verdicts.jsonl (the last
-    /// re-score), quarantine.jsonl and, with --truth, replay-report.json.
+    /// re-score), quarantine.jsonl and, with --truth, replay-report.json and
+    /// replay-report.html (time to detection as a page).
     #[arg(long)]
     pub out: PathBuf,
     /// Ground truth (one JSON object per account, as `simulate` writes it): report how soon
@@ -140,6 +141,12 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<()> {
             serde_json::to_vec_pretty(&file)?,
         )
         .context("writing replay-report.json")?;
+        let title = format!("hydrascope replay of {}", args.input.display());
+        fs::write(
+            args.out.join("replay-report.html"),
+            hydrascope_report::benchmark::replay_page(&report, &title),
+        )
+        .context("writing replay-report.html")?;
         text += &render(&report);
     }
     print_to_stdout(&text)

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use crate::bar::{HARD_NEGATIVES, MIN_CAMPAIGN_ACCOUNTS};
+use crate::browser::{assert_numbers_match, browser_dom, screenshot};
 use crate::openapi;
-use crate::page::{assert_numbers_match, browser_dom, screenshot};
 use crate::service::{
     GATEWAY_TOKEN, Server, TOKEN, assert_verdicts_equal_a_scan, batches, ndjson, traffic,
     until_qwens_third_day, verdicts_by_account,

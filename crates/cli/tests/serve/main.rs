@@ -4,6 +4,8 @@
 #[path = "../bar/mod.rs"]
 mod bar;
 mod broker;
+#[path = "../browser/mod.rs"]
+mod browser;
 #[path = "../common/mod.rs"]
 mod common;
 mod http;
