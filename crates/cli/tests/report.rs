@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use browser::{assert_numbers_match, browser_dom, screenshot};
-use common::{assert_success, hydrascope};
+use common::{assert_success, hydrascope, stdout};
 use serde_json::Value;
 use simulation::simulate;
 
@@ -146,4 +146,135 @@ fn indicators_export_a_stix_bundle_that_the_stix2_library_accepts() {
             }
         }
     }
+}
+
+#[test]
+fn a_partners_bundle_imported_into_the_service_recognises_that_campaigns_new_accounts() {
+    let (work, campaigns) = scanned();
+    let partner = tempfile::tempdir().unwrap();
+    let bundle = partner.path().join("partner.json");
+    assert_success(&hydrascope(
+        &[
+            "indicators",
+            "export",
+            "scan",
+            "--out",
+            bundle.to_str().unwrap(),
+        ],
+        work.path(),
+    ));
+    // A pattern hydrascope does not match traffic by is counted, not silently dropped.
+    let mut parsed: Value = serde_json::from_slice(&std::fs::read(&bundle).unwrap()).unwrap();
+    parsed["objects"].as_array_mut().unwrap().push(serde_json::json!({
+        "type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-000000000000",
+        "created": "2026-11-29T00:00:00.000Z", "modified": "2026-11-29T00:00:00.000Z",
+        "pattern": "[file:name = 'harvest.py']", "pattern_type": "stix",
+        "valid_from": "2026-11-29T00:00:00.000Z"
+    }));
+    std::fs::write(&bundle, serde_json::to_vec(&parsed).unwrap()).unwrap();
+    let imported = hydrascope(
+        &[
+            "indicators",
+            "import",
+            "partner.json",
+            "--into",
+            "indicators.json",
+        ],
+        partner.path(),
+    );
+    assert_success(&imported);
+    assert!(
+        stdout(&imported).contains("1 indicators not imported"),
+        "{}",
+        stdout(&imported)
+    );
+
+    // A scan that knows them names the partner's campaign beside its own.
+    let indicators = partner.path().join("indicators.json");
+    assert_success(&hydrascope(
+        &[
+            "scan",
+            "sim",
+            "--out",
+            "rescan",
+            "--indicators",
+            indicators.to_str().unwrap(),
+        ],
+        work.path(),
+    ));
+    let rescanned: Value =
+        serde_json::from_slice(&std::fs::read(work.path().join("rescan/campaigns.json")).unwrap())
+            .unwrap();
+    for (ours, theirs) in rescanned.as_array().unwrap().iter().zip(campaigns) {
+        let expected = format!("hydrascope {}", theirs["id"].as_str().unwrap());
+        let linked = ours["partner_campaigns"].as_array().unwrap();
+        assert!(
+            linked
+                .iter()
+                .any(|p| p[0] == expected.as_str() && p[1].as_u64() > Some(0)),
+            "{}: {linked:?}",
+            expected
+        );
+    }
+
+    // A service that knows them challenges a new account paying with the campaign's card.
+    let campaign = campaigns
+        .iter()
+        .find(|c| {
+            !c["infrastructure"]["payment_fp"]["top"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        })
+        .expect("a campaign with a shared card");
+    let card = campaign["infrastructure"]["payment_fp"]["top"][0]["value"]
+        .as_str()
+        .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        partner.path().join("serve.toml"),
+        "indicators = \"indicators.json\"\n[tokens]\nall = [\"t\"]\n",
+    )
+    .unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hydrascope"))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--config",
+            "serve.toml",
+        ])
+        .current_dir(partner.path())
+        .spawn()
+        .unwrap();
+    let check = || {
+        ureq::post(format!("http://127.0.0.1:{port}/v1/check"))
+            .header("Authorization", "Bearer t")
+            .send_json(serde_json::json!({"account_id": "acct_replacement", "payment_fp": card}))
+            .ok()
+            .map(|mut r| r.body_mut().read_json::<Value>().unwrap())
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let answer = loop {
+        if let Some(answer) = check() {
+            break answer;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(answer["decided_by"], "partner_indicator", "{answer}");
+    assert_eq!(answer["decision"], "challenge", "{answer}");
+    assert_eq!(
+        answer["campaign"],
+        format!("hydrascope {}", campaign["id"].as_str().unwrap())
+    );
 }

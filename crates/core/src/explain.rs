@@ -217,5 +217,6 @@ fn campaign_report(
         signup_burst: burst.map(signup_window),
         timeline,
         mean_score: members.iter().map(|(_, _, o)| o.score).sum::<f64>() / members.len() as f64,
+        partner_campaigns: Vec::new(),
     }
 }

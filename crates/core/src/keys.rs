@@ -57,6 +57,11 @@ impl KeyKind {
         KeyKind::SignupDay,
     ];
 
+    /// The kind of a [`KeyKind::name`].
+    pub fn from_name(name: &str) -> Option<KeyKind> {
+        KeyKind::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
     /// Stable snake-case name for evidence and reports.
     pub fn name(self) -> &'static str {
         match self {

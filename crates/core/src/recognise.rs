@@ -20,7 +20,8 @@ use crate::attribute::{evidence_keys, owned_keys};
 use crate::cluster::{EvidenceKey, EvidenceKind};
 use crate::content::PromptSketch;
 use crate::detect::Detection;
-use crate::keys::KeyKind;
+use crate::keys::{KeyKind, LinkKey};
+use hydrascope_events::campaign::PartnerCampaign;
 
 /// The keys every detected campaign owns.
 #[derive(Debug, Clone, Default)]
@@ -93,34 +94,129 @@ impl CampaignKeys {
 
     /// The campaigns whose keys one request carries, the campaign with the most kinds first.
     pub fn recognise(&self, event: &Event, sketch: Option<&PromptSketch>) -> Vec<Recognition> {
-        if self.owner.is_empty() {
-            return Vec::new();
-        }
-        let mut request = AccountSummary::default();
-        request.observe(event, sketch);
-        let summaries = [(event.account_id.clone(), request)];
-        let mut by_campaign: HashMap<usize, Vec<EvidenceKind>> = HashMap::new();
-        for (_, key) in evidence_keys(&summaries) {
-            if let Some(&campaign) = self.owner.get(&key) {
-                by_campaign.entry(campaign).or_default().push(key.kind);
+        recognise_in(&self.owner, event, sketch)
+    }
+}
+
+/// The keys partners attributed to their campaigns: imported indicators
+/// (`hydrascope indicators import`). A request that carries them is recognised as a
+/// campaign's exactly as one carrying a detected campaign's keys is.
+#[derive(Debug, Clone, Default)]
+pub struct PartnerKeys {
+    /// Key → index of the campaign in `names`.
+    owner: HashMap<EvidenceKey, usize>,
+    names: Vec<String>,
+}
+
+impl PartnerKeys {
+    /// The keys of partners' campaigns. Indicators of a kind hydrascope does not link by are
+    /// left out; [`PartnerKeys::len`] says how many were kept.
+    pub fn of(campaigns: &[PartnerCampaign]) -> PartnerKeys {
+        let mut keys = PartnerKeys::default();
+        for campaign in campaigns {
+            let index = keys.names.len();
+            keys.names.push(campaign.name.clone());
+            for indicator in &campaign.indicators {
+                if let Some(kind) = KeyKind::from_name(&indicator.kind) {
+                    let key = EvidenceKey::from(LinkKey::new(kind, &indicator.value));
+                    keys.owner.insert(key, index);
+                }
             }
         }
-        let mut recognitions: Vec<Recognition> = by_campaign
-            .into_iter()
-            .map(|(campaign, mut kinds)| {
-                kinds.sort_unstable();
-                kinds.dedup();
-                Recognition { campaign, kinds }
-            })
-            .collect();
-        recognitions.sort_by(|a, b| {
-            b.kinds
-                .len()
-                .cmp(&a.kinds.len())
-                .then(a.campaign.cmp(&b.campaign))
-        });
-        recognitions
+        keys
     }
+
+    /// Number of keys known.
+    pub fn len(&self) -> usize {
+        self.owner.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owner.is_empty()
+    }
+
+    /// The name of a campaign of [`Recognition::campaign`].
+    pub fn name(&self, campaign: usize) -> &str {
+        &self.names[campaign]
+    }
+
+    /// For each partner campaign, how many of `members` (indices into `summaries`) hold one
+    /// of its keys, in the samples of keys their summaries keep (exact for an account with
+    /// up to 32 values of a kind). Campaigns no member matches are absent.
+    pub fn accounts_matching(
+        &self,
+        summaries: &[(String, AccountSummary)],
+        members: &[String],
+    ) -> Vec<(String, usize)> {
+        let position: HashMap<&str, usize> = summaries
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.as_str(), i))
+            .collect();
+        let mut counts = vec![0usize; self.names.len()];
+        for member in members {
+            let Some(&at) = position.get(member.as_str()) else {
+                continue;
+            };
+            let mut matched: Vec<usize> = summaries[at]
+                .1
+                .link_keys()
+                .filter_map(|(key, _)| self.owner.get(&EvidenceKey::from(key)).copied())
+                .collect();
+            matched.sort_unstable();
+            matched.dedup();
+            for campaign in matched {
+                counts[campaign] += 1;
+            }
+        }
+        self.names
+            .iter()
+            .zip(counts)
+            .filter(|(_, count)| *count > 0)
+            .map(|(name, count)| (name.clone(), count))
+            .collect()
+    }
+
+    /// The partners' campaigns whose keys one request carries, the most kinds first.
+    pub fn recognise(&self, event: &Event) -> Vec<Recognition> {
+        recognise_in(&self.owner, event, None)
+    }
+}
+
+/// The campaigns of `owner` whose keys one request carries, the campaign with the most kinds
+/// first.
+fn recognise_in(
+    owner: &HashMap<EvidenceKey, usize>,
+    event: &Event,
+    sketch: Option<&PromptSketch>,
+) -> Vec<Recognition> {
+    if owner.is_empty() {
+        return Vec::new();
+    }
+    let mut request = AccountSummary::default();
+    request.observe(event, sketch);
+    let summaries = [(event.account_id.clone(), request)];
+    let mut by_campaign: HashMap<usize, Vec<EvidenceKind>> = HashMap::new();
+    for (_, key) in evidence_keys(&summaries) {
+        if let Some(&campaign) = owner.get(&key) {
+            by_campaign.entry(campaign).or_default().push(key.kind);
+        }
+    }
+    let mut recognitions: Vec<Recognition> = by_campaign
+        .into_iter()
+        .map(|(campaign, mut kinds)| {
+            kinds.sort_unstable();
+            kinds.dedup();
+            Recognition { campaign, kinds }
+        })
+        .collect();
+    recognitions.sort_by(|a, b| {
+        b.kinds
+            .len()
+            .cmp(&a.kinds.len())
+            .then(a.campaign.cmp(&b.campaign))
+    });
+    recognitions
 }
 
 #[cfg(test)]
@@ -181,5 +277,34 @@ mod tests {
         // A chatter's own address and card belong to no campaign.
         let found = keys.recognise(&first_request("198.51.0.7", "card-7"), None);
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_partners_card_and_client_recognise_a_request_and_one_address_only_weakly() {
+        use hydrascope_events::campaign::{PartnerCampaign, PartnerIndicator};
+        let indicator = |kind: &str, value: &str| PartnerIndicator {
+            kind: kind.into(),
+            value: value.into(),
+        };
+        let keys = PartnerKeys::of(&[PartnerCampaign {
+            name: "partner-c-0001".into(),
+            source: "bundle.json".into(),
+            indicators: vec![
+                indicator("payment_fp", "card-77"),
+                indicator("ip", "203.0.113.9"),
+                indicator("no_such_kind", "x"),
+            ],
+        }]);
+        assert_eq!(keys.len(), 2);
+        let mut request = Event::new(T0, "acct_new");
+        request.payment_fp = Some("card-77".into());
+        let found = keys.recognise(&request);
+        assert_eq!(keys.name(found[0].campaign), "partner-c-0001");
+        assert!(found[0].is_strong());
+        let mut request = Event::new(T0, "acct_other");
+        request.ip = Some("203.0.113.9".parse().unwrap());
+        let found = keys.recognise(&request);
+        assert!(!found[0].is_strong());
+        assert!(keys.recognise(&Event::new(T0, "acct_plain")).is_empty());
     }
 }

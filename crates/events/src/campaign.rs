@@ -30,6 +30,10 @@ pub struct Campaign {
     /// Exchanges per UTC day (`YYYY-MM-DD`).
     pub timeline: BTreeMap<String, u64>,
     pub mean_score: f64,
+    /// Partners' campaigns (imported indicators) that its accounts share values with, and how
+    /// many of its accounts do.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partner_campaigns: Vec<(String, usize)>,
 }
 
 /// A burst of sign-ups that opened a campaign's accounts.
@@ -90,4 +94,25 @@ pub struct SharedValue {
     pub value: String,
     pub accounts: u64,
     pub exchanges: u64,
+}
+
+/// A campaign another provider found, as imported from its indicators
+/// (`hydrascope indicators import`): what `scan` and `serve` recognise its traffic by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerCampaign {
+    /// The campaign's name in the partner's bundle.
+    pub name: String,
+    /// Where it came from: the bundle's file and identifier.
+    pub source: String,
+    pub indicators: Vec<PartnerIndicator>,
+}
+
+/// One value a partner attributed to its campaign.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerIndicator {
+    /// The kind of infrastructure, as `campaigns.json` names it (`ip`, `network`, `asn`,
+    /// `user_agent`, `client_fp`, `payment_fp`).
+    pub kind: String,
+    /// The value as hydrascope's events carry it (an address, `a.b.c.0/24`, a number, …).
+    pub value: String,
 }

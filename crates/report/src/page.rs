@@ -242,6 +242,10 @@ fn decided(campaign: &Campaign) -> Markup {
             @for (kind, links) in &campaign.linked_by {
                 li { "Shared " (spaced(kind_words(kind).1)) ": " (counted(*links, ("link", "links"))) " between its accounts." }
             }
+            @for (partner, accounts) in &campaign.partner_campaigns {
+                li { (counted(*accounts as u64, ("account", "accounts"))) " share values with "
+                     (partner) ", a campaign a partner reported." }
+            }
             @if let Some(burst) = &campaign.signup_burst {
                 li { "Opened in one burst: " (burst.opened_inside) " of " (burst.members) " accounts between " (burst.from) " and " (burst.to) "." }
             }
@@ -354,6 +358,7 @@ mod tests {
             signup_burst: None,
             timeline: [("2026-04-22".to_owned(), 1_079)].into_iter().collect(),
             mean_score: 0.91,
+            partner_campaigns: vec![("partner c-7".into(), 2)],
         }
     }
 
@@ -397,6 +402,7 @@ mod tests {
         assert!(page.contains("multi step reasoning (80%)"));
         assert!(page.contains("card-3a03"));
         assert!(page.contains("card held by 9 flagged accounts"));
+        assert!(page.contains("2 accounts share values with partner c-7"));
         assert!(
             page.contains("no verdict in verdicts.jsonl"),
             "acct_b has none"

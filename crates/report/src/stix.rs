@@ -11,10 +11,13 @@
 //! custom object types prefixed `x-hydrascope-`, as the specification allows.
 
 use hydrascope_events::Campaign;
-use hydrascope_events::campaign::SharedValue;
+use hydrascope_events::campaign::{PartnerCampaign, PartnerIndicator, SharedValue};
+use std::path::Path;
+
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::ReportError;
 use crate::words::top_capabilities;
 
 /// The namespace of every identifier this export makes.
@@ -184,30 +187,145 @@ fn relationship(
     object
 }
 
+/// The object path and operator of each kind's pattern (`[PATH OP 'value']`). Both
+/// directions read this one table: [`pattern`] writes it, [`indicator_of`] reads it back.
+const PATTERNS: [(&str, &str, &str); 8] = [
+    ("ip", "ipv4-addr:value", "="),
+    ("ip", "ipv6-addr:value", "="),
+    ("network", "ipv4-addr:value", "ISSUBSET"),
+    ("network", "ipv6-addr:value", "ISSUBSET"),
+    ("asn", "autonomous-system:number", "="),
+    (
+        "user_agent",
+        "network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'",
+        "=",
+    ),
+    ("client_fp", "x-hydrascope-client:fingerprint", "="),
+    ("payment_fp", "x-hydrascope-payment:fingerprint", "="),
+];
+
 /// The STIX pattern that matches one value of a kind of infrastructure, or `None` for a
 /// kind that has no pattern.
 pub fn pattern(kind: &str, value: &str) -> Option<String> {
-    let quoted = quote(value);
     let family = if value.contains(':') { "ipv6" } else { "ipv4" };
-    Some(match kind {
-        "ip" => format!("[{family}-addr:value = {quoted}]"),
-        "network" => format!("[{family}-addr:value ISSUBSET {quoted}]"),
-        "asn" => format!(
-            "[autonomous-system:number = {}]",
-            value.parse::<u64>().ok()?
-        ),
-        "user_agent" => format!(
-            "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = {quoted}]"
-        ),
-        "client_fp" => format!("[x-hydrascope-client:fingerprint = {quoted}]"),
-        "payment_fp" => format!("[x-hydrascope-payment:fingerprint = {quoted}]"),
-        _ => return None,
+    let (_, path, op) = PATTERNS
+        .iter()
+        .find(|(k, path, _)| *k == kind && (!path.starts_with("ip") || path.starts_with(family)))?;
+    let literal = if kind == "asn" {
+        value.parse::<u64>().ok()?.to_string()
+    } else {
+        quote(value)
+    };
+    Some(format!("[{path} {op} {literal}]"))
+}
+
+/// The kind and value a pattern of [`PATTERNS`] matches; `None` for any other pattern.
+pub fn indicator_of(pattern: &str) -> Option<(&'static str, String)> {
+    let inner = pattern.trim().strip_prefix('[')?.strip_suffix(']')?;
+    PATTERNS.iter().find_map(|(kind, path, op)| {
+        let literal = inner.strip_prefix(path)?.strip_prefix(&format!(" {op} "))?;
+        let value = if *kind == "asn" {
+            literal.parse::<u64>().ok()?.to_string()
+        } else {
+            unquote(literal)?
+        };
+        Some((*kind, value))
     })
 }
 
 /// A STIX pattern string literal: single quotes, with `\` and `'` escaped.
 fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// The text of a [`quote`]d literal.
+fn unquote(literal: &str) -> Option<String> {
+    let inner = literal.strip_prefix('\'')?.strip_suffix('\'')?;
+    let mut value = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => value.push(chars.next()?),
+            '\'' => return None,
+            c => value.push(c),
+        }
+    }
+    Some(value)
+}
+
+/// What a partner's bundle gave: its campaigns with the indicators that indicate them, and
+/// the patterns that were not understood (counted, never silently dropped).
+#[derive(Debug, Default)]
+pub struct Imported {
+    pub campaigns: Vec<PartnerCampaign>,
+    /// Indicators whose pattern is not one of [`PATTERNS`], or that indicate no campaign.
+    pub not_understood: Vec<String>,
+}
+
+/// Reads a STIX 2.1 bundle: each `campaign`, and the `indicator`s a relationship says
+/// `indicates` it. `source` names the bundle in the imported campaigns.
+pub fn read_bundle(bundle: &Value, source: &str) -> Result<Imported, String> {
+    let objects = bundle
+        .get("objects")
+        .and_then(Value::as_array)
+        .filter(|_| bundle["type"] == "bundle")
+        .ok_or("not a STIX bundle: no `type: bundle` with `objects`")?;
+    let of_type = |kind: &'static str| objects.iter().filter(move |o| o["type"] == kind);
+    let text = |o: &Value, key: &str| o[key].as_str().unwrap_or_default().to_owned();
+    let mut campaigns: Vec<PartnerCampaign> = Vec::new();
+    let mut campaign_at = std::collections::HashMap::new();
+    for campaign in of_type("campaign") {
+        campaign_at.insert(text(campaign, "id"), campaigns.len());
+        campaigns.push(PartnerCampaign {
+            name: text(campaign, "name"),
+            source: format!("{source} ({})", text(bundle, "id")),
+            indicators: Vec::new(),
+        });
+    }
+    let mut indicates: std::collections::HashMap<String, Vec<usize>> = Default::default();
+    for relationship in of_type("relationship").filter(|r| r["relationship_type"] == "indicates") {
+        if let Some(&at) = campaign_at.get(&text(relationship, "target_ref")) {
+            indicates
+                .entry(text(relationship, "source_ref"))
+                .or_default()
+                .push(at);
+        }
+    }
+    let mut imported = Imported::default();
+    for indicator in of_type("indicator") {
+        let pattern = text(indicator, "pattern");
+        let targets = indicates.get(&text(indicator, "id"));
+        match (indicator_of(&pattern), targets) {
+            (Some((kind, value)), Some(targets)) => {
+                for &at in targets {
+                    campaigns[at].indicators.push(PartnerIndicator {
+                        kind: kind.to_owned(),
+                        value: value.clone(),
+                    });
+                }
+            }
+            _ => imported.not_understood.push(pattern),
+        }
+    }
+    imported.campaigns = campaigns;
+    Ok(imported)
+}
+
+/// The partner campaigns of an indicators file (`hydrascope indicators import`); none when
+/// it does not exist yet.
+pub fn read_indicators(path: &Path) -> Result<Vec<PartnerCampaign>, ReportError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|source| ReportError::Format {
+            path: path.to_owned(),
+            line: source.line(),
+            source,
+        }),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(ReportError::Io {
+            path: path.to_owned(),
+            source,
+        }),
+    }
 }
 
 fn usage(value: &SharedValue) -> String {
@@ -256,6 +374,28 @@ mod tests {
                 .unwrap()
                 .ends_with(r"= 'it\'s a \\ test']")
         );
+    }
+
+    #[test]
+    fn every_pattern_reads_back_as_its_kind_and_value() {
+        for (kind, value) in [
+            ("ip", "203.0.113.7"),
+            ("ip", "2001:db8::1"),
+            ("network", "203.0.113.0/24"),
+            ("asn", "4134"),
+            ("user_agent", r"it's a \ test"),
+            ("client_fp", "t13d1217h2_639b9b3fdc27"),
+            ("payment_fp", "3a0339519ce785a2"),
+        ] {
+            let written = pattern(kind, value).unwrap();
+            assert_eq!(
+                indicator_of(&written),
+                Some((kind, value.to_owned())),
+                "{written}"
+            );
+        }
+        assert_eq!(indicator_of("[file:name = 'x.exe']"), None);
+        assert_eq!(indicator_of("[ipv4-addr:value = 'a'b']"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //!    residential address an operator's proxies also use can pass it.
 
 use hydrascope_core::content::EventSketch;
+use hydrascope_core::recognise::Recognition;
 use hydrascope_core::signals::MIN_EVENTS_TO_JUDGE;
 use hydrascope_events::{Action, Event};
 use serde::Serialize;
@@ -77,29 +78,52 @@ pub fn check(shared: &Shared, request: &Event) -> CheckAnswer {
             Some((r, &snapshot.campaigns[*campaign].id))
         });
         if let Some((recognition, campaign)) = named {
-            let kinds: Vec<&str> = recognition.kinds.iter().map(|k| k.name()).collect();
-            let decision = if recognition.is_strong() {
-                Action::Challenge
-            } else {
-                Action::Monitor
-            };
-            return answer(
-                decision,
-                format!(
-                    "a new account whose request shares {} with campaign {campaign}",
-                    kinds.join(", ")
-                ),
-                score,
-                Some(campaign.clone()),
-                "recognition",
-            );
+            return recognised(recognition, "campaign", campaign, score, "recognition");
         }
+    }
+    let partners = shared.partners.load();
+    if let Some(recognition) = partners.recognise(request).first().filter(|_| is_new) {
+        let campaign = partners.name(recognition.campaign);
+        return recognised(
+            recognition,
+            "a partner's campaign",
+            campaign,
+            score,
+            "partner_indicator",
+        );
     }
     let reason = match known {
         Some(state) => state.reason(),
         None => "no record of this account".to_owned(),
     };
     answer(Action::Allow, reason, score, None, "default")
+}
+
+/// The answer for a new account recognised as a campaign's: challenged on a strong match,
+/// watched on one coincidence ([`Recognition::is_strong`]).
+fn recognised(
+    recognition: &Recognition,
+    whose: &str,
+    campaign: &str,
+    score: Option<f64>,
+    decided_by: &'static str,
+) -> CheckAnswer {
+    let kinds: Vec<&str> = recognition.kinds.iter().map(|k| k.name()).collect();
+    let decision = if recognition.is_strong() {
+        Action::Challenge
+    } else {
+        Action::Monitor
+    };
+    answer(
+        decision,
+        format!(
+            "a new account whose request shares {} with {whose} {campaign}",
+            kinds.join(", ")
+        ),
+        score,
+        Some(campaign.to_owned()),
+        decided_by,
+    )
 }
 
 fn answer(

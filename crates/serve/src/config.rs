@@ -52,6 +52,8 @@ pub struct Config {
     pub tokens: Tokens,
     /// Where events are also consumed from, if anywhere.
     pub broker: Option<BrokerConfig>,
+    /// Partners' campaigns to recognise (`hydrascope indicators import`), if any.
+    pub indicators: Option<PathBuf>,
 }
 
 /// Bearer tokens per role. A token listed under `all` has every role.
@@ -109,6 +111,7 @@ struct ConfigFile {
     #[serde(default)]
     tokens: Tokens,
     broker: Option<BrokerConfig>,
+    indicators: Option<PathBuf>,
 }
 
 impl Config {
@@ -169,6 +172,7 @@ impl Config {
             store_cache_bytes: store_cache_mib << 20,
             tokens,
             broker: parsed.broker,
+            indicators: parsed.indicators,
         })
     }
 }

@@ -31,7 +31,9 @@ use std::future::Future;
 use std::sync::Arc;
 
 use hydrascope_core::policy::Policy;
+use hydrascope_core::recognise::PartnerKeys;
 use hydrascope_events::Event;
+use hydrascope_report::stix::read_indicators;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
@@ -56,6 +58,7 @@ impl App {
         let policy = load_policy(&config)?;
         let store = Arc::new(Store::open(&config.data_dir, config.store_cache_bytes)?);
         let shared = Shared::new(store.overrides()?);
+        shared.partners.store(Arc::new(load_partners(&config)?));
         let detector =
             Detector::start(store.clone(), shared.clone(), policy, config.rescore_every)?;
         Ok(App {
@@ -66,12 +69,15 @@ impl App {
         })
     }
 
-    /// Reads the policy file again and puts it in force; a policy that does not validate is
-    /// refused and the one in force stays.
+    /// Reads the policy file and the partners' indicators again and puts them in force; a
+    /// policy or an indicators file that does not validate is refused and the ones in force
+    /// stay.
     pub fn reload_policy(&self) -> Result<(), ServeError> {
         let policy = load_policy(&self.config)?;
+        let partners = load_partners(&self.config)?;
         self.detector.reload(policy)?;
-        info!("policy reloaded");
+        self.shared.partners.store(Arc::new(partners));
+        info!("policy and indicators reloaded");
         Ok(())
     }
 }
@@ -136,6 +142,23 @@ impl App {
             rejected: received.bad.into_iter().map(|(_, b)| b).collect(),
         })
     }
+}
+
+fn load_partners(config: &Config) -> Result<PartnerKeys, ServeError> {
+    let Some(path) = &config.indicators else {
+        return Ok(PartnerKeys::default());
+    };
+    let campaigns = read_indicators(path).map_err(|error| ServeError::Config {
+        path: path.clone(),
+        message: error.to_string(),
+    })?;
+    let keys = PartnerKeys::of(&campaigns);
+    info!(
+        campaigns = campaigns.len(),
+        keys = keys.len(),
+        "partners' indicators loaded"
+    );
+    Ok(keys)
 }
 
 fn load_policy(config: &Config) -> Result<Policy, ServeError> {

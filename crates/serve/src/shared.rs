@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
+use hydrascope_core::recognise::PartnerKeys;
 
 use crate::metrics::Metrics;
 use crate::snapshot::Snapshot;
@@ -14,6 +15,8 @@ use crate::store::Override;
 pub struct Shared {
     pub snapshot: ArcSwap<Snapshot>,
     pub overrides: ArcSwap<HashMap<String, Override>>,
+    /// Partners' campaigns, from the indicators file; replaced whole on reload.
+    pub partners: ArcSwap<PartnerKeys>,
     pub metrics: Metrics,
 }
 

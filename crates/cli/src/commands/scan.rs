@@ -9,11 +9,13 @@ use anyhow::Context;
 use clap::Args;
 use hydrascope_core::explain;
 use hydrascope_core::keys::KeyKind;
+use hydrascope_core::recognise::PartnerKeys;
 use hydrascope_engine::functions::evidence::infrastructure;
 use hydrascope_engine::{EvidenceLimits, ScanResult};
 use hydrascope_events::Campaign;
 use hydrascope_events::campaign::{CampaignEvidence, SharedTemplate};
 use hydrascope_io::write::{EventSink, JsonlWriter};
+use hydrascope_report::stix::read_indicators;
 use hydrascope_report::words::{counted, kind_words, top_capabilities};
 use serde::Serialize;
 
@@ -36,6 +38,10 @@ pub struct ScanArgs {
     /// the memory, campaigns are written without their shared values.
     #[arg(long, default_value_t = hydrascope_engine::EVIDENCE_SPILL >> 20)]
     pub evidence_spill_mib: u64,
+    /// Partners' campaigns (`hydrascope indicators import`): each campaign found lists those
+    /// its accounts share values with (`partner_campaigns` in campaigns.json).
+    #[arg(long)]
+    pub indicators: Option<PathBuf>,
     #[command(flatten)]
     pub detection: DetectionArgs,
 }
@@ -60,6 +66,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     let verdicts = explain::verdicts(&result.summaries, &result.detection);
     write_jsonl(&args.out.join("verdicts.jsonl"), &verdicts)?;
     let mut campaigns = explain::campaigns(&result.summaries, &result.detection);
+    if let Some(path) = &args.indicators {
+        let partners = PartnerKeys::of(&read_indicators(path)?);
+        for campaign in &mut campaigns {
+            campaign.partner_campaigns =
+                partners.accounts_matching(&result.summaries, &campaign.accounts);
+        }
+    }
     let limits = EvidenceLimits {
         memory: args.evidence_memory_mib.saturating_mul(1 << 20),
         spill: args.evidence_spill_mib.saturating_mul(1 << 20),
