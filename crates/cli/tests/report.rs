@@ -217,6 +217,24 @@ fn a_partners_bundle_imported_into_the_service_recognises_that_campaigns_new_acc
         );
     }
 
+    // Every account sharing values with a partner's campaign is listed, flagged or not.
+    let matches =
+        std::fs::read_to_string(work.path().join("rescan/partner-matches.jsonl")).unwrap();
+    let matches: Vec<Value> = matches
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for campaign in campaigns {
+        let id = campaign["id"].as_str().unwrap();
+        let name = format!("hydrascope {id}");
+        assert!(
+            matches
+                .iter()
+                .any(|m| m["partner_campaign"] == name.as_str() && m["cluster_id"] == id),
+            "no account of {id} listed as sharing its own exported values"
+        );
+    }
+
     // A service that knows them challenges a new account paying with the campaign's card.
     let campaign = campaigns
         .iter()

@@ -140,6 +140,19 @@ impl PartnerKeys {
         &self.names[campaign]
     }
 
+    /// The partners' campaigns whose keys an account's summary holds, in the samples of keys
+    /// it keeps (exact for an account with up to 32 values of a kind), most kinds first.
+    pub fn matches(&self, summary: &AccountSummary) -> Vec<Recognition> {
+        let mut by_campaign: HashMap<usize, Vec<EvidenceKind>> = HashMap::new();
+        for (key, _) in summary.link_keys() {
+            let key = EvidenceKey::from(key);
+            if let Some(&campaign) = self.owner.get(&key) {
+                by_campaign.entry(campaign).or_default().push(key.kind);
+            }
+        }
+        ranked(by_campaign)
+    }
+
     /// For each partner campaign, how many of `members` (indices into `summaries`) hold one
     /// of its keys, in the samples of keys their summaries keep (exact for an account with
     /// up to 32 values of a kind). Campaigns no member matches are absent.
@@ -158,15 +171,8 @@ impl PartnerKeys {
             let Some(&at) = position.get(member.as_str()) else {
                 continue;
             };
-            let mut matched: Vec<usize> = summaries[at]
-                .1
-                .link_keys()
-                .filter_map(|(key, _)| self.owner.get(&EvidenceKey::from(key)).copied())
-                .collect();
-            matched.sort_unstable();
-            matched.dedup();
-            for campaign in matched {
-                counts[campaign] += 1;
+            for recognition in self.matches(&summaries[at].1) {
+                counts[recognition.campaign] += 1;
             }
         }
         self.names
@@ -202,6 +208,12 @@ fn recognise_in(
             by_campaign.entry(campaign).or_default().push(key.kind);
         }
     }
+    ranked(by_campaign)
+}
+
+/// Recognitions from the kinds of keys found per campaign, the campaign with the most kinds
+/// first.
+fn ranked(by_campaign: HashMap<usize, Vec<EvidenceKind>>) -> Vec<Recognition> {
     let mut recognitions: Vec<Recognition> = by_campaign
         .into_iter()
         .map(|(campaign, mut kinds)| {

@@ -39,7 +39,8 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = hydrascope_engine::EVIDENCE_SPILL >> 20)]
     pub evidence_spill_mib: u64,
     /// Partners' campaigns (`hydrascope indicators import`): each campaign found lists those
-    /// its accounts share values with (`partner_campaigns` in campaigns.json).
+    /// its accounts share values with (`partner_campaigns` in campaigns.json), and every
+    /// account that shares values with one, flagged or not, is in partner-matches.jsonl.
     #[arg(long)]
     pub indicators: Option<PathBuf>,
     #[command(flatten)]
@@ -72,6 +73,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
             campaign.partner_campaigns =
                 partners.accounts_matching(&result.summaries, &campaign.accounts);
         }
+        let matches = partner_matches(&partners, &result.summaries, &verdicts);
+        println!(
+            "{} accounts share values with partners' campaigns: {}",
+            matches.len(),
+            args.out.join("partner-matches.jsonl").display()
+        );
+        write_jsonl(&args.out.join("partner-matches.jsonl"), &matches)?;
     }
     let limits = EvidenceLimits {
         memory: args.evidence_memory_mib.saturating_mul(1 << 20),
@@ -96,6 +104,42 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     );
     print!("{summary}");
     Ok(())
+}
+
+/// One account that shares values with a partner's campaign, in `partner-matches.jsonl`.
+#[derive(Debug, Serialize)]
+struct PartnerMatch<'a> {
+    account_id: &'a str,
+    partner_campaign: &'a str,
+    /// The kinds of values it shares with that campaign's indicators.
+    shares: Vec<&'static str>,
+    /// Its own campaign, when detection put it in one.
+    cluster_id: Option<&'a str>,
+    flagged: bool,
+}
+
+/// Every account that shares values with a partner's campaign, flagged or not.
+fn partner_matches<'a>(
+    partners: &'a PartnerKeys,
+    summaries: &'a [(String, hydrascope_core::AccountSummary)],
+    verdicts: &'a [hydrascope_events::Verdict],
+) -> Vec<PartnerMatch<'a>> {
+    summaries
+        .iter()
+        .zip(verdicts)
+        .flat_map(|((id, summary), verdict)| {
+            partners
+                .matches(summary)
+                .into_iter()
+                .map(move |recognition| PartnerMatch {
+                    account_id: id,
+                    partner_campaign: partners.name(recognition.campaign),
+                    shares: recognition.kinds.iter().map(|k| k.name()).collect(),
+                    cluster_id: verdict.cluster_id.as_deref().filter(|_| verdict.flagged),
+                    flagged: verdict.flagged,
+                })
+        })
+        .collect()
 }
 
 /// Writes one JSON line per record (verdicts, and the other per-account outputs).
