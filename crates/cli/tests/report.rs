@@ -16,6 +16,20 @@ use common::{assert_success, hydrascope, stdout};
 use serde_json::Value;
 use simulation::simulate;
 
+/// Asserts that `text` quotes none of the campaign's example prompts (their first 40
+/// characters).
+fn assert_no_example_prompt(text: &str, campaign: &Value) {
+    for template in campaign["templates"].as_array().unwrap() {
+        for example in template["examples"].as_array().unwrap() {
+            let start: String = example.as_str().unwrap().chars().take(40).collect();
+            assert!(
+                !text.contains(&start),
+                "an example prompt is shown: {start}"
+            );
+        }
+    }
+}
+
 /// One scan shared by the tests: its directory (`sim/`, `scan/`) and its campaigns.
 fn scanned() -> &'static (tempfile::TempDir, Vec<Value>) {
     static SCAN: OnceLock<(tempfile::TempDir, Vec<Value>)> = OnceLock::new();
@@ -68,12 +82,7 @@ fn a_redacted_report_shows_counts_but_no_values_or_prompts() {
                 }
             }
         }
-        for template in campaign["templates"].as_array().unwrap() {
-            for example in template["examples"].as_array().unwrap() {
-                let start: String = example.as_str().unwrap().chars().take(40).collect();
-                assert!(!html.contains(&start), "an example prompt is shown");
-            }
-        }
+        assert_no_example_prompt(&html, campaign);
     }
 }
 
@@ -139,12 +148,7 @@ fn indicators_export_a_stix_bundle_that_the_stix2_library_accepts() {
             .unwrap_or_else(|| panic!("no STIX campaign for {id}"));
         assert_eq!(stix["first_seen"], campaign["first_seen"]);
         assert_eq!(stix["last_seen"], campaign["last_seen"]);
-        for template in campaign["templates"].as_array().unwrap() {
-            for example in template["examples"].as_array().unwrap() {
-                let start: String = example.as_str().unwrap().chars().take(40).collect();
-                assert!(!bundle.contains(&start), "an example prompt was exported");
-            }
-        }
+        assert_no_example_prompt(&bundle, campaign);
     }
 }
 

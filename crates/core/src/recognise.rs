@@ -93,8 +93,22 @@ impl CampaignKeys {
     }
 
     /// The campaigns whose keys one request carries, the campaign with the most kinds first.
-    pub fn recognise(&self, event: &Event, sketch: Option<&PromptSketch>) -> Vec<Recognition> {
-        recognise_in(&self.owner, event, sketch)
+    pub fn recognise(&self, request: &RequestKeys) -> Vec<Recognition> {
+        found_in(&self.owner, request.0.iter().copied())
+    }
+}
+
+/// The keys one request carries, computed once whichever campaigns it is matched against.
+#[derive(Debug, Clone)]
+pub struct RequestKeys(Vec<EvidenceKey>);
+
+impl RequestKeys {
+    /// The keys of `event`, its templates' from `sketch` when it has one.
+    pub fn of(event: &Event, sketch: Option<&PromptSketch>) -> RequestKeys {
+        let mut request = AccountSummary::default();
+        request.observe(event, sketch);
+        let summaries = [(event.account_id.clone(), request)];
+        RequestKeys(evidence_keys(&summaries).map(|(_, key)| key).collect())
     }
 }
 
@@ -143,14 +157,10 @@ impl PartnerKeys {
     /// The partners' campaigns whose keys an account's summary holds, in the samples of keys
     /// it keeps (exact for an account with up to 32 values of a kind), most kinds first.
     pub fn matches(&self, summary: &AccountSummary) -> Vec<Recognition> {
-        let mut by_campaign: HashMap<usize, Vec<EvidenceKind>> = HashMap::new();
-        for (key, _) in summary.link_keys() {
-            let key = EvidenceKey::from(key);
-            if let Some(&campaign) = self.owner.get(&key) {
-                by_campaign.entry(campaign).or_default().push(key.kind);
-            }
-        }
-        ranked(by_campaign)
+        found_in(
+            &self.owner,
+            summary.link_keys().map(|(key, _)| EvidenceKey::from(key)),
+        )
     }
 
     /// For each partner campaign, how many of `members` (indices into `summaries`) hold one
@@ -184,36 +194,23 @@ impl PartnerKeys {
     }
 
     /// The partners' campaigns whose keys one request carries, the most kinds first.
-    pub fn recognise(&self, event: &Event) -> Vec<Recognition> {
-        recognise_in(&self.owner, event, None)
+    pub fn recognise(&self, request: &RequestKeys) -> Vec<Recognition> {
+        found_in(&self.owner, request.0.iter().copied())
     }
 }
 
-/// The campaigns of `owner` whose keys one request carries, the campaign with the most kinds
+/// The campaigns of `owner` whose keys are among `keys`, the campaign with the most kinds
 /// first.
-fn recognise_in(
+fn found_in(
     owner: &HashMap<EvidenceKey, usize>,
-    event: &Event,
-    sketch: Option<&PromptSketch>,
+    keys: impl IntoIterator<Item = EvidenceKey>,
 ) -> Vec<Recognition> {
-    if owner.is_empty() {
-        return Vec::new();
-    }
-    let mut request = AccountSummary::default();
-    request.observe(event, sketch);
-    let summaries = [(event.account_id.clone(), request)];
     let mut by_campaign: HashMap<usize, Vec<EvidenceKind>> = HashMap::new();
-    for (_, key) in evidence_keys(&summaries) {
+    for key in keys {
         if let Some(&campaign) = owner.get(&key) {
             by_campaign.entry(campaign).or_default().push(key.kind);
         }
     }
-    ranked(by_campaign)
-}
-
-/// Recognitions from the kinds of keys found per campaign, the campaign with the most kinds
-/// first.
-fn ranked(by_campaign: HashMap<usize, Vec<EvidenceKind>>) -> Vec<Recognition> {
     let mut recognitions: Vec<Recognition> = by_campaign
         .into_iter()
         .map(|(campaign, mut kinds)| {
@@ -260,7 +257,10 @@ mod tests {
     fn a_new_account_on_the_campaigns_card_is_recognised_on_its_first_request() {
         let (summaries, detection) = campaign();
         let keys = CampaignKeys::of(&summaries, &detection);
-        let found = keys.recognise(&first_request("192.0.2.3", "pool-card-1"), None);
+        let found = keys.recognise(&RequestKeys::of(
+            &first_request("192.0.2.3", "pool-card-1"),
+            None,
+        ));
         assert_eq!(found.len(), 1, "{found:?}");
         let members = &detection.groups[found[0].campaign].members;
         assert!(
@@ -280,14 +280,20 @@ mod tests {
     fn one_shared_address_is_a_weak_lead_and_an_honest_accounts_keys_are_none() {
         let (summaries, detection) = campaign();
         let keys = CampaignKeys::of(&summaries, &detection);
-        let found = keys.recognise(&first_request("192.0.2.3", "card-of-its-own"), None);
+        let found = keys.recognise(&RequestKeys::of(
+            &first_request("192.0.2.3", "card-of-its-own"),
+            None,
+        ));
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
             !found[0].is_strong(),
             "an address and its network are one fact"
         );
         // A chatter's own address and card belong to no campaign.
-        let found = keys.recognise(&first_request("198.51.0.7", "card-7"), None);
+        let found = keys.recognise(&RequestKeys::of(
+            &first_request("198.51.0.7", "card-7"),
+            None,
+        ));
         assert!(found.is_empty(), "{found:?}");
     }
 
@@ -310,13 +316,16 @@ mod tests {
         assert_eq!(keys.len(), 2);
         let mut request = Event::new(T0, "acct_new");
         request.payment_fp = Some("card-77".into());
-        let found = keys.recognise(&request);
+        let found = keys.recognise(&RequestKeys::of(&request, None));
         assert_eq!(keys.name(found[0].campaign), "partner-c-0001");
         assert!(found[0].is_strong());
         let mut request = Event::new(T0, "acct_other");
         request.ip = Some("203.0.113.9".parse().unwrap());
-        let found = keys.recognise(&request);
+        let found = keys.recognise(&RequestKeys::of(&request, None));
         assert!(!found[0].is_strong());
-        assert!(keys.recognise(&Event::new(T0, "acct_plain")).is_empty());
+        assert!(
+            keys.recognise(&RequestKeys::of(&Event::new(T0, "acct_plain"), None))
+                .is_empty()
+        );
     }
 }

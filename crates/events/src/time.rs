@@ -150,6 +150,13 @@ pub fn utc_day(ms: EpochMillis) -> String {
         .unwrap_or_else(|| "invalid".to_owned())
 }
 
+/// The current wall-clock time in epoch milliseconds (0 on a clock set before 1970).
+pub fn now_millis() -> EpochMillis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as EpochMillis)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

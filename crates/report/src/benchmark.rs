@@ -6,11 +6,10 @@
 
 use hydrascope_eval::EvaluationReport;
 use hydrascope_eval::replay::{CampaignTimeline, Milestone, ReplayReport};
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, html};
 
 use crate::charts::{self, thousands};
-
-const STYLE: &str = include_str!("report.css");
+use crate::page::document;
 
 /// `evaluate`'s report.
 pub fn evaluation_page(report: &EvaluationReport, title: &str) -> String {
@@ -165,22 +164,14 @@ fn precise(share: f64) -> String {
 }
 
 fn page(title: &str, body: Markup) -> String {
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                style { (PreEscaped(STYLE)) }
-            }
-            body {
-                h1 { (title) }
-                (body)
-            }
-        }
-    }
-    .into_string()
+    document(
+        title,
+        None,
+        html! {
+            h1 { (title) }
+            (body)
+        },
+    )
 }
 
 #[cfg(test)]

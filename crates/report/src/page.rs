@@ -19,36 +19,47 @@ const STYLE: &str = include_str!("report.css");
 pub fn render(input: &ReportInput) -> String {
     let exchanges: u64 = input.campaigns.iter().map(|c| c.exchanges).sum();
     let members: usize = input.campaigns.iter().map(|c| c.accounts.len()).sum();
+    let title = format!("hydrascope — distillation campaigns in {}", input.source);
+    document(
+        &title,
+        input.refresh_secs,
+        html! {
+            header {
+                h1 { "Distillation campaigns found by hydrascope" }
+                p.meta { "Traffic: " (input.source) ". Report made " (input.generated_at) "." }
+                p.lede data-field="totals" {
+                    (thousands(input.accounts_scanned as u64)) " accounts were examined. "
+                    (thousands(input.flagged as u64)) " were flagged; "
+                    (thousands(members as u64)) " of them belong to "
+                    (counted(input.campaigns.len() as u64, ("coordinated campaign", "coordinated campaigns")))
+                    ", which sent " (thousands(exchanges)) " exchanges between them."
+                }
+            }
+            (how_to_read(input.refresh_secs))
+            (overview(input.campaigns))
+            @for campaign in input.campaigns {
+                (campaign_section(campaign, input))
+            }
+        },
+    )
+}
+
+/// A whole HTML document with the report's styles inlined, reloaded by the browser every
+/// `refresh_secs` when given: the one shell of every page this crate writes.
+pub(crate) fn document(title: &str, refresh_secs: Option<u32>, body: Markup) -> String {
     html! {
         (DOCTYPE)
         html lang="en" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                @if let Some(secs) = input.refresh_secs {
+                @if let Some(secs) = refresh_secs {
                     meta http-equiv="refresh" content=(secs);
                 }
-                title { "hydrascope — distillation campaigns in " (input.source) }
+                title { (title) }
                 style { (PreEscaped(STYLE)) }
             }
-            body {
-                header {
-                    h1 { "Distillation campaigns found by hydrascope" }
-                    p.meta { "Traffic: " (input.source) ". Report made " (input.generated_at) "." }
-                    p.lede data-field="totals" {
-                        (thousands(input.accounts_scanned as u64)) " accounts were examined. "
-                        (thousands(input.flagged as u64)) " were flagged; "
-                        (thousands(members as u64)) " of them belong to "
-                        (counted(input.campaigns.len() as u64, ("coordinated campaign", "coordinated campaigns")))
-                        ", which sent " (thousands(exchanges)) " exchanges between them."
-                    }
-                }
-                (how_to_read(input.refresh_secs))
-                (overview(input.campaigns))
-                @for campaign in input.campaigns {
-                    (campaign_section(campaign, input))
-                }
-            }
+            body { (body) }
         }
     }
     .into_string()
@@ -163,7 +174,7 @@ fn templates(evidence: &CampaignEvidence, redact: bool) -> Markup {
     html! {
         h3 { "Shared prompt templates" }
         @if let Some(reason) = &evidence.not_read {
-            p.note { "The values behind the evidence were not read: " (reason) }
+            (not_read(reason))
         } @else if evidence.templates.is_empty() {
             p { "No template was shared by its accounts." }
         } @else {
@@ -194,11 +205,16 @@ fn templates(evidence: &CampaignEvidence, redact: bool) -> Markup {
     }
 }
 
+/// Why a campaign's templates and infrastructure have no values.
+fn not_read(reason: &str) -> Markup {
+    html! { p.note { "The values behind the evidence were not read: " (reason) } }
+}
+
 fn infrastructure(evidence: &CampaignEvidence, redact: bool) -> Markup {
     html! {
         h3 { "Infrastructure" }
         @if let Some(reason) = &evidence.not_read {
-            p.note { "The values behind the evidence were not read: " (reason) }
+            (not_read(reason))
         } @else if evidence.infrastructure.is_empty() {
             p { "No infrastructure was recorded." }
         } @else {

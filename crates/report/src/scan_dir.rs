@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use hydrascope_events::{Campaign, Verdict};
+use serde::de::DeserializeOwned;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
@@ -34,16 +35,7 @@ pub struct ScanOutputs {
 impl ScanOutputs {
     /// Reads `DIR/campaigns.json` and `DIR/verdicts.jsonl`.
     pub fn read(dir: &Path) -> Result<ScanOutputs, ReportError> {
-        let path = dir.join("campaigns.json");
-        let text = std::fs::read_to_string(&path).map_err(|source| ReportError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let campaigns = serde_json::from_str(&text).map_err(|source| ReportError::Format {
-            line: source.line(),
-            path,
-            source,
-        })?;
+        let campaigns = read_json(&dir.join("campaigns.json"))?;
         let path = dir.join("verdicts.jsonl");
         let io_error = |source| ReportError::Io {
             path: path.clone(),
@@ -74,6 +66,19 @@ impl ScanOutputs {
     pub fn flagged(&self) -> usize {
         self.verdicts.values().filter(|v| v.flagged).count()
     }
+}
+
+/// A JSON file read whole into `T`.
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| ReportError::Format {
+        path: path.to_owned(),
+        line: source.line(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::ReportError;
+use crate::scan_dir::read_json;
 use crate::words::top_capabilities;
 
 /// The namespace of every identifier this export makes.
@@ -314,17 +315,11 @@ pub fn read_bundle(bundle: &Value, source: &str) -> Result<Imported, String> {
 /// The partner campaigns of an indicators file (`hydrascope indicators import`); none when
 /// it does not exist yet.
 pub fn read_indicators(path: &Path) -> Result<Vec<PartnerCampaign>, ReportError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|source| ReportError::Format {
-            path: path.to_owned(),
-            line: source.line(),
-            source,
-        }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(source) => Err(ReportError::Io {
-            path: path.to_owned(),
-            source,
-        }),
+    match read_json(path) {
+        Err(ReportError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Ok(Vec::new())
+        }
+        read => read,
     }
 }
 

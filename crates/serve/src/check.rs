@@ -10,7 +10,7 @@
 //!    residential address an operator's proxies also use can pass it.
 
 use hydrascope_core::content::EventSketch;
-use hydrascope_core::recognise::Recognition;
+use hydrascope_core::recognise::{Recognition, RequestKeys};
 use hydrascope_core::signals::MIN_EVENTS_TO_JUDGE;
 use hydrascope_events::{Action, Event};
 use serde::Serialize;
@@ -70,27 +70,29 @@ pub fn check(shared: &Shared, request: &Event) -> CheckAnswer {
     }
     let is_new = known.is_none_or(|s| s.exchanges < MIN_EVENTS_TO_JUDGE);
     let score = known.map(|s| s.verdict.score);
-    if is_new && !snapshot.keys.is_empty() {
-        let sketch = EventSketch::of_event(request);
-        let found = snapshot.keys.recognise(request, sketch.sketch());
-        let named = found.iter().find_map(|r| {
+    let partners = shared.partners.load();
+    if is_new && !(snapshot.keys.is_empty() && partners.is_empty()) {
+        // The request's keys, once for both; its prompt's sketch only when a detected
+        // campaign could own one of its templates (partners' keys are link keys).
+        let sketch = (!snapshot.keys.is_empty()).then(|| EventSketch::of_event(request));
+        let keys = RequestKeys::of(request, sketch.as_ref().and_then(|s| s.sketch()));
+        let named = snapshot.keys.recognise(&keys).into_iter().find_map(|r| {
             let campaign = snapshot.campaign_of_group.get(&r.campaign)?;
             Some((r, &snapshot.campaigns[*campaign].id))
         });
         if let Some((recognition, campaign)) = named {
-            return recognised(recognition, "campaign", campaign, score, "recognition");
+            return recognised(&recognition, "campaign", campaign, score, "recognition");
         }
-    }
-    let partners = shared.partners.load();
-    if let Some(recognition) = partners.recognise(request).first().filter(|_| is_new) {
-        let campaign = partners.name(recognition.campaign);
-        return recognised(
-            recognition,
-            "a partner's campaign",
-            campaign,
-            score,
-            "partner_indicator",
-        );
+        if let Some(recognition) = partners.recognise(&keys).first() {
+            let campaign = partners.name(recognition.campaign);
+            return recognised(
+                recognition,
+                "a partner's campaign",
+                campaign,
+                score,
+                "partner_indicator",
+            );
+        }
     }
     let reason = match known {
         Some(state) => state.reason(),

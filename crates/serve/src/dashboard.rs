@@ -5,11 +5,10 @@
 use std::collections::HashMap;
 
 use hydrascope_events::Verdict;
-use hydrascope_events::time::format_rfc3339;
+use hydrascope_events::time::{format_rfc3339, now_millis};
 use hydrascope_report::{ReportInput, render};
 
 use crate::snapshot::Snapshot;
-use crate::store::now_millis;
 
 /// How often the browser reloads the dashboard.
 pub const REFRESH_SECS: u32 = 30;

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use hydrascope_events::time::format_rfc3339;
+use hydrascope_events::time::{format_rfc3339, now_millis};
 use hydrascope_events::{Action, event_from_json};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,7 +19,7 @@ use crate::config::Role;
 use crate::dashboard;
 use crate::error::ServeError;
 use crate::ingest::{IngestAnswer, Received, prepare};
-use crate::store::{AuditEntry, ChangeSource, Override, OverrideKind, now_millis, now_text};
+use crate::store::{AuditEntry, ChangeSource, Override, OverrideKind, now_text};
 
 /// The largest request body accepted: a batch of events.
 const MAX_BODY_BYTES: usize = 64 << 20;

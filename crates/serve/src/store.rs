@@ -11,9 +11,9 @@
 
 use std::path::{Path, PathBuf};
 
-use hydrascope_events::time::format_rfc3339;
+use hydrascope_events::time::{format_rfc3339, now_millis};
 use hydrascope_events::validate::event_from_json_line;
-use hydrascope_events::{Action, EpochMillis, Event};
+use hydrascope_events::{Action, Event};
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition};
 use serde::{Deserialize, Serialize};
 
@@ -356,13 +356,6 @@ fn append_audit(
 /// The current wall-clock time, as the audit log writes it.
 pub fn now_text() -> String {
     format_rfc3339(now_millis())
-}
-
-/// The current wall-clock time in epoch milliseconds.
-pub fn now_millis() -> EpochMillis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as EpochMillis)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
 use clap::{Args, Subcommand, ValueEnum};
-use hydrascope_events::time::format_rfc3339;
+use hydrascope_events::time::{format_rfc3339, now_millis};
 use hydrascope_report::ScanOutputs;
 use hydrascope_report::stix::{StixOptions, bundle, read_bundle, read_indicators};
 
@@ -100,11 +100,8 @@ fn run_import(args: &ImportArgs) -> anyhow::Result<()> {
 
 fn run_export(args: &ExportArgs) -> anyhow::Result<()> {
     let scan = ScanOutputs::read(&args.scan_dir)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
     let Format::Stix = args.format;
-    let created = format_rfc3339(now);
+    let created = format_rfc3339(now_millis());
     let bundle = bundle(
         &scan.campaigns,
         StixOptions {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use hydrascope_events::time::format_rfc3339;
+use hydrascope_events::time::{format_rfc3339, now_millis};
 use hydrascope_report::{ReportInput, ScanOutputs, render};
 
 #[derive(Args, Debug)]
@@ -22,13 +22,10 @@ pub struct ReportArgs {
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let scan = ScanOutputs::read(&args.scan_dir)?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
     let source = args.scan_dir.display().to_string();
     let page = render(&ReportInput {
         source: &source,
-        generated_at: &format_rfc3339(now),
+        generated_at: &format_rfc3339(now_millis()),
         accounts_scanned: scan.verdicts.len(),
         flagged: scan.flagged(),
         campaigns: &scan.campaigns,
