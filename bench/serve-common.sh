@@ -17,7 +17,8 @@ start_server() {
     local port
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     base=http://127.0.0.1:$port
-    "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/data" 2>"$work/server.log" &
+    RUST_LOG=${RUST_LOG:-warn,hydrascope_serve=info} \
+        "$bin" serve --listen "127.0.0.1:$port" --data-dir "$work/data" 2>"$work/server.log" &
     server=$!
     until curl -sf "$base/readyz" >/dev/null; do sleep 0.2; done
 }

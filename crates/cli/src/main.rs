@@ -55,6 +55,13 @@ enum Command {
     /// Score a detector's verdicts against ground truth: precision, recall, false-positive
     /// rates, ROC AUC and the adjusted Rand index of its clusters.
     Evaluate(commands::evaluate::EvaluateArgs),
+    /// A Ballista scheduler that runs `scan --cluster`'s plans on its executors
+    /// (docs/cluster.md).
+    #[cfg(feature = "cluster")]
+    Scheduler(commands::cluster::SchedulerArgs),
+    /// A Ballista executor with hydrascope's functions, joining a `hydrascope scheduler`.
+    #[cfg(feature = "cluster")]
+    Executor(commands::cluster::ExecutorArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +77,10 @@ fn main() -> ExitCode {
         Command::Serve(args) => commands::serve::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Indicators(args) => commands::indicators::run(&args),
+        #[cfg(feature = "cluster")]
+        Command::Scheduler(args) => commands::cluster::run_scheduler(&args),
+        #[cfg(feature = "cluster")]
+        Command::Executor(args) => commands::cluster::run_executor(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

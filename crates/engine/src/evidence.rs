@@ -75,6 +75,7 @@ use datafusion::functions_aggregate::expr_fn::{approx_distinct, count, min, sum}
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::ExprFunctionExt;
 use datafusion::prelude::{SessionContext, col, lit, when};
+use hydrascope_events::Campaign;
 pub use hydrascope_events::campaign::{
     CampaignEvidence, SharedTemplate, SharedValue, SharedValues,
 };
@@ -192,6 +193,50 @@ pub async fn campaign_evidence(
         "campaign evidence pass"
     );
     Ok(campaigns)
+}
+
+/// Template frames, and values per kind of infrastructure, listed per campaign: enough to see
+/// what a campaign's accounts share without listing a rotating proxy's every address.
+pub const TOP_VALUES: usize = 10;
+
+/// Fills each campaign's [`CampaignEvidence`] with the values behind its links, read from
+/// `input` ([`campaign_evidence`], [`TOP_VALUES`] of each kind). When the pass needs more than
+/// `limits` allow, the campaigns keep no values and say why in `not_read`, naming `settings`
+/// (where the user raises the limits): the verdicts stand without them.
+pub async fn attach_evidence(
+    input: &Path,
+    limits: EvidenceLimits,
+    settings: &str,
+    campaigns: &mut [Campaign],
+) -> Result<(), EngineError> {
+    let members: HashMap<String, String> = campaigns
+        .iter()
+        .flat_map(|c| c.accounts.iter().map(|a| (a.clone(), c.id.clone())))
+        .collect();
+    match campaign_evidence(input, &members, TOP_VALUES, limits).await {
+        Ok(mut evidence) => {
+            for campaign in campaigns {
+                campaign.evidence = evidence.remove(&campaign.id).unwrap_or_default();
+            }
+            Ok(())
+        }
+        Err(error) if is_memory_exhausted(&error) => {
+            let reason = format!(
+                "the values behind the evidence need more than the {} MiB of memory and {} MiB                  of spill space the evidence pass may use ({settings}): {error}",
+                limits.memory >> 20,
+                limits.spill >> 20
+            );
+            tracing::warn!("campaigns without their shared values: {reason}");
+            for campaign in campaigns {
+                campaign.evidence = CampaignEvidence {
+                    not_read: Some(reason.clone()),
+                    ..CampaignEvidence::default()
+                };
+            }
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Accounts per campaign whose prompts may be examples (see the module documentation).

@@ -115,6 +115,23 @@ pub fn register_events_again(ctx: &SessionContext, input: &Path) -> Result<(), E
     register(ctx, input, None).map(|_| ())
 }
 
+/// Registers `input`, which must be the canonical dataset (`hydrascope ingest`'s Parquet), as
+/// the [`EVENTS_TABLE`] of `ctx`, as a listing table that any DataFusion session can plan,
+/// serialise and read, a Ballista cluster's included. Raw input is refused: it is read by a
+/// stream that validates and quarantines in this process, which cannot be shipped.
+pub fn register_canonical_events(ctx: &SessionContext, input: &Path) -> Result<(), EngineError> {
+    let files = source::resolve(input)?;
+    if !all_canonical_parquet(&files) {
+        return Err(EngineError::Input(format!(
+            "{} is not the canonical dataset: a cluster reads only the Parquet files that \
+             `hydrascope ingest` writes (run `hydrascope ingest {} --out DATASET` first)",
+            input.display(),
+            input.display()
+        )));
+    }
+    register_canonical(ctx, &files)
+}
+
 /// Registers the table; bad records of raw input go to `quarantine_path` when there is one.
 fn register(
     ctx: &SessionContext,

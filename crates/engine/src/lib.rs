@@ -16,12 +16,15 @@ pub mod summaries;
 pub use error::EngineError;
 pub use evidence::{
     CampaignEvidence, EVIDENCE_MEMORY, EVIDENCE_SPILL, EvidenceLimits, SharedTemplate, SharedValue,
-    SharedValues, campaign_evidence, is_memory_exhausted,
+    SharedValues, TOP_VALUES, attach_evidence, campaign_evidence, is_memory_exhausted,
 };
-pub use functions::{SketchStats, register_functions};
-pub use input::{EVENTS_TABLE, RegisteredInput, register_events, register_events_again};
+pub use functions::{Functions, SketchStats, register_functions};
+pub use input::{
+    EVENTS_TABLE, RegisteredInput, register_canonical_events, register_events,
+    register_events_again,
+};
 pub use replay::{ReplayObserver, ReplayOptions, ReplayResult, Rescore, replay};
-pub use scan::{ScanResult, scan};
+pub use scan::{ScanResult, scan, scan_with};
 pub use summaries::{
     account_summaries, account_summary_expr, account_summary_frame, read_summary_columns,
 };

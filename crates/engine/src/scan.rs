@@ -1,4 +1,5 @@
-//! `scan`: the whole batch detection over one input, embedded in this process.
+//! `scan`: the whole batch detection over one input, embedded in this process or with its
+//! plans run by another session (a Ballista cluster).
 
 use std::path::Path;
 
@@ -9,6 +10,7 @@ use hydrascope_core::policy::Policy;
 use hydrascope_io::ReadStats;
 use hydrascope_io::quarantine::BadInputPolicy;
 
+use crate::input::register_canonical_events;
 use crate::{EngineError, account_summaries, register_events, register_functions};
 
 /// What a scan found.
@@ -22,8 +24,9 @@ pub struct ScanResult {
     pub read: Option<ReadStats>,
     /// True when the input was the canonical dataset, read natively.
     pub canonical: bool,
-    /// Events whose `prompt_sketch` did not decode (their content signals are missing).
-    pub malformed_sketches: u64,
+    /// Events whose `prompt_sketch` did not decode (their content signals are missing);
+    /// unknown when the plans ran on other processes (a cluster's executors).
+    pub malformed_sketches: Option<u64>,
 }
 
 /// Scans `input` (file, directory or glob), quarantining bad records of raw input to
@@ -45,7 +48,28 @@ pub async fn scan(
         detection,
         read,
         canonical: registered.is_canonical(),
-        malformed_sketches: sketches.malformed(),
+        malformed_sketches: Some(sketches.malformed()),
+    })
+}
+
+/// Scans the canonical dataset `input` with the plans run by `ctx`, a session whose queries
+/// execute elsewhere (a Ballista cluster's, `hydrascope-cluster`): the same plan as
+/// [`scan`], whose account summaries come back to this process for detection.
+pub async fn scan_with(
+    ctx: &SessionContext,
+    input: &Path,
+    policy: &Policy,
+) -> Result<ScanResult, EngineError> {
+    register_functions(ctx);
+    register_canonical_events(ctx, input)?;
+    let summaries = account_summaries(ctx).await?;
+    let detection = detect(&summaries, policy);
+    Ok(ScanResult {
+        summaries,
+        detection,
+        read: None,
+        canonical: true,
+        malformed_sketches: None,
     })
 }
 

@@ -63,6 +63,7 @@ pub async fn account_summaries(
 ) -> Result<Vec<(String, AccountSummary)>, EngineError> {
     let batches = account_summary_frame(ctx).await?.collect().await?;
     let mut summaries = Vec::with_capacity(batches.iter().map(RecordBatch::num_rows).sum());
+    let mut encoded_bytes = 0;
     for batch in &batches {
         let ids = cast(batch.column(0), &DataType::Utf8).map_err(DataFusionError::from)?;
         let ids = ids.as_string::<i32>();
@@ -71,12 +72,20 @@ pub async fn account_summaries(
             .as_binary_opt::<i32>()
             .ok_or_else(|| exec_datafusion_err!("summaries are not Binary"))?;
         for row in 0..batch.num_rows() {
+            encoded_bytes += states.value(row).len();
             summaries.push((
                 ids.value(row).to_owned(),
                 decode_summary(states.value(row))?,
             ));
         }
     }
+    // What detection starts from, whichever process computed it: the figure that bounds
+    // a cluster's client (docs/cluster.md).
+    tracing::info!(
+        accounts = summaries.len(),
+        encoded_bytes,
+        "account summaries collected"
+    );
     Ok(summaries)
 }
 

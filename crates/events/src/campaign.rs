@@ -64,6 +64,10 @@ pub struct CampaignEvidence {
     /// Why the values were not read, when they were not (the other fields are then empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_read: Option<String>,
+    /// When the values were read (RFC 3339), when that was apart from the detection: the live
+    /// service reads them on demand, and the campaign may have grown since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_at: Option<String>,
 }
 
 /// One template frame and how the campaign used it.

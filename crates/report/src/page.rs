@@ -162,6 +162,10 @@ fn campaign_section(campaign: &Campaign, input: &ReportInput) -> Markup {
             h3 { "What it asked for" }
             p.note { "Share of its analysed exchanges that exercise each capability (an exchange can exercise several)." }
             (charts::shares(&capabilities, "Capabilities", 1.0))
+            @if let Some(read_at) = &campaign.evidence.read_at {
+                p.note { "The templates and infrastructure below were read from the stored events at "
+                    (read_at) "; the campaign may have grown since." }
+            }
             (templates(&campaign.evidence, input.redact))
             (infrastructure(&campaign.evidence, input.redact))
             (decided(campaign))
@@ -191,6 +195,8 @@ fn templates(evidence: &CampaignEvidence, redact: bool) -> Markup {
                             td {
                                 @if redact {
                                     span.note { "hidden in this edition" }
+                                } @else if template.examples.is_empty() {
+                                    span.note { "not kept (only sketches of the prompts were stored)" }
                                 } @else {
                                     @for example in &template.examples {
                                         blockquote { (example) }
@@ -370,6 +376,7 @@ mod tests {
                 distinct_templates: 3,
                 infrastructure,
                 not_read: None,
+                read_at: None,
             },
             signup_burst: None,
             timeline: [("2026-04-22".to_owned(), 1_079)].into_iter().collect(),

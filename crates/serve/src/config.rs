@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use hydrascope_engine::{EVIDENCE_SPILL, EvidenceLimits};
 use serde::Deserialize;
 
 use crate::broker::BrokerConfig;
@@ -54,6 +55,57 @@ pub struct Config {
     pub broker: Option<BrokerConfig>,
     /// Partners' campaigns to recognise (`hydrascope indicators import`), if any.
     pub indicators: Option<PathBuf>,
+    pub evidence: EvidenceConfig,
+}
+
+/// How the values behind the campaigns' evidence are read from the stored events (the
+/// `[evidence]` table; see [`crate::evidence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvidenceConfig {
+    /// The least time between two reads: each reads every stored event once.
+    pub every: Duration,
+    /// What one read may hold in memory and spill to disk.
+    pub limits: EvidenceLimits,
+}
+
+/// The `[evidence]` table as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EvidenceFile {
+    every_secs: Option<f64>,
+    memory_mib: Option<usize>,
+    spill_mib: Option<u64>,
+}
+
+/// The least time between two reads of the evidence by default, in seconds.
+pub const DEFAULT_EVIDENCE_EVERY_SECS: f64 = 300.0;
+/// Memory one read of the evidence may hold by default, in MiB: a quarter of the batch
+/// scan's, since the service's detection state lives beside it.
+pub const DEFAULT_EVIDENCE_MEMORY_MIB: usize = 1024;
+
+impl EvidenceFile {
+    fn validate(self) -> Result<EvidenceConfig, String> {
+        let every = self.every_secs.unwrap_or(DEFAULT_EVIDENCE_EVERY_SECS);
+        if !(1.0..=7.0 * 86_400.0).contains(&every) {
+            return Err(format!(
+                "`evidence.every_secs` must lie between 1 and 604800, got {every}"
+            ));
+        }
+        let memory = self.memory_mib.unwrap_or(DEFAULT_EVIDENCE_MEMORY_MIB);
+        let spill = self.spill_mib.unwrap_or(EVIDENCE_SPILL >> 20);
+        if memory == 0 || memory > 1 << 20 {
+            return Err(format!(
+                "`evidence.memory_mib` must lie between 1 and 1048576, got {memory}"
+            ));
+        }
+        Ok(EvidenceConfig {
+            every: Duration::from_secs_f64(every),
+            limits: EvidenceLimits {
+                memory: memory << 20,
+                spill: spill.saturating_mul(1 << 20),
+            },
+        })
+    }
 }
 
 /// Bearer tokens per role. A token listed under `all` has every role.
@@ -112,6 +164,8 @@ struct ConfigFile {
     tokens: Tokens,
     broker: Option<BrokerConfig>,
     indicators: Option<PathBuf>,
+    #[serde(default)]
+    evidence: EvidenceFile,
 }
 
 impl Config {
@@ -154,6 +208,7 @@ impl Config {
         if let Some(broker) = &parsed.broker {
             broker.validate().map_err(config_error)?;
         }
+        let evidence = parsed.evidence.validate().map_err(config_error)?;
         let mut tokens = parsed.tokens;
         if tokens.is_empty() {
             match token_from_env.filter(|t| !t.trim().is_empty()) {
@@ -173,6 +228,7 @@ impl Config {
             tokens,
             broker: parsed.broker,
             indicators: parsed.indicators,
+            evidence,
         })
     }
 }
@@ -230,7 +286,39 @@ mod tests {
         assert_eq!(config.rescore_every, default.rescore_every);
         assert_eq!(config.store_prompts, default.store_prompts);
         assert_eq!(config.store_cache_bytes, default.store_cache_bytes);
+        assert_eq!(config.evidence, default.evidence);
         assert!(config.broker.is_none());
+    }
+
+    #[test]
+    fn the_evidence_table_is_read_and_checked() {
+        let config = load_text(
+            "[evidence]
+every_secs = 60
+memory_mib = 256
+",
+            Some("t"),
+        )
+        .unwrap();
+        assert_eq!(config.evidence.every, Duration::from_secs(60));
+        assert_eq!(config.evidence.limits.memory, 256 << 20);
+        assert_eq!(config.evidence.limits.spill, EVIDENCE_SPILL);
+        let refused = load_text(
+            "[evidence]
+every_secs = 0.1
+",
+            Some("t"),
+        )
+        .unwrap_err();
+        assert!(refused.to_string().contains("every_secs"), "{refused}");
+        let refused = load_text(
+            "[evidence]
+memory = 256
+",
+            Some("t"),
+        )
+        .unwrap_err();
+        assert!(refused.to_string().contains("memory"), "{refused}");
     }
 
     #[test]

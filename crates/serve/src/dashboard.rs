@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use hydrascope_events::Verdict;
 use hydrascope_events::time::{format_rfc3339, now_millis};
+use hydrascope_events::{Campaign, Verdict};
 use hydrascope_report::{ReportInput, render};
 
 use crate::snapshot::Snapshot;
@@ -13,10 +13,10 @@ use crate::snapshot::Snapshot;
 /// How often the browser reloads the dashboard.
 pub const REFRESH_SECS: u32 = 30;
 
-/// The dashboard of one snapshot.
-pub fn page(snapshot: &Snapshot) -> String {
-    let verdicts: HashMap<String, Verdict> = snapshot
-        .campaigns
+/// The dashboard of one snapshot, whose campaigns are `campaigns` (with the values behind
+/// their evidence, as far as they were read).
+pub fn page(snapshot: &Snapshot, campaigns: &[Campaign]) -> String {
+    let verdicts: HashMap<String, Verdict> = campaigns
         .iter()
         .flat_map(|c| &c.accounts)
         .filter_map(|id| {
@@ -41,7 +41,7 @@ pub fn page(snapshot: &Snapshot) -> String {
             .values()
             .filter(|a| a.verdict.flagged)
             .count(),
-        campaigns: &snapshot.campaigns,
+        campaigns,
         verdicts: &verdicts,
         redact: false,
         refresh_secs: Some(REFRESH_SECS),

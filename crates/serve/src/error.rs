@@ -31,6 +31,8 @@ pub enum ServeError {
     DetectorStopped,
     #[error("a task of the service failed: {0}")]
     Task(String),
+    #[error("the evidence pass over the stored events: {0}")]
+    Evidence(#[from] hydrascope_engine::EngineError),
 }
 
 impl ServeError {

@@ -182,7 +182,8 @@ async fn get_dashboard(
         bearer(&headers).or(query.token.as_deref()),
         Role::Read,
     )?;
-    let page = dashboard::page(&app.shared.snapshot.load());
+    let snapshot = app.shared.snapshot.load();
+    let page = dashboard::page(&snapshot, &app.evidence.campaigns(&snapshot));
     Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response())
 }
 
@@ -219,9 +220,18 @@ async fn get_campaign(
 ) -> Result<Json<Value>, ApiError> {
     authorize(&app, &headers, Role::Read)?;
     let snapshot = app.shared.snapshot.load();
-    let campaign = snapshot
-        .campaign(&id)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no campaign {id}")))?;
+    if snapshot.campaign(&id).is_none() {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no campaign {id}"),
+        ));
+    }
+    let campaign = app
+        .evidence
+        .campaigns(&snapshot)
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("the snapshot has the campaign");
     Ok(Json(
         serde_json::to_value(campaign).expect("campaigns serialise"),
     ))

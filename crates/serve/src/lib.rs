@@ -20,6 +20,7 @@ pub mod config;
 mod dashboard;
 mod detector;
 pub mod error;
+pub mod evidence;
 pub mod http;
 pub mod ingest;
 pub mod metrics;
@@ -40,6 +41,7 @@ use tracing::{info, warn};
 pub use config::Config;
 use detector::Detector;
 pub use error::ServeError;
+use evidence::LiveEvidence;
 use ingest::{IngestAnswer, Received};
 use shared::Shared;
 use store::{Appended, Batch, BrokerPosition, Store};
@@ -49,6 +51,8 @@ pub struct App {
     pub config: Config,
     pub store: Arc<Store>,
     pub shared: Arc<Shared>,
+    /// The values behind the campaigns' evidence, read on demand.
+    pub evidence: LiveEvidence,
     detector: Detector,
 }
 
@@ -61,10 +65,12 @@ impl App {
         shared.partners.store(Arc::new(load_partners(&config)?));
         let detector =
             Detector::start(store.clone(), shared.clone(), policy, config.rescore_every)?;
+        let evidence = LiveEvidence::new(config.evidence, store.clone(), &config.data_dir);
         Ok(App {
             config,
             store,
             shared,
+            evidence,
             detector,
         })
     }

@@ -13,11 +13,6 @@ use hydrascope_events::time::format_rfc3339;
 use hydrascope_events::{Action, Campaign, EpochMillis, Verdict};
 use serde::Serialize;
 
-/// Why the service's campaigns carry no templates or infrastructure values.
-pub const LIVE_EVIDENCE: &str = "the live service keeps sketches and hashed keys, not the \
-    values behind them; `hydrascope scan` over the stored events lists the shared templates \
-    and infrastructure";
-
 /// One account as of the last re-score.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountState {
@@ -63,8 +58,8 @@ pub struct Snapshot {
     pub as_of: Option<EpochMillis>,
     pub events: u64,
     pub accounts: HashMap<String, AccountState>,
-    /// Campaigns, in canonical order, as `campaigns.json` lists them without the values
-    /// behind their evidence ([`LIVE_EVIDENCE`]).
+    /// Campaigns, in canonical order, as `campaigns.json` lists them but without the values
+    /// behind their evidence, which [`crate::evidence`] reads on demand.
     pub campaigns: Vec<Campaign>,
     /// The keys each campaign owns, with campaigns as indices of `campaign_of_group`.
     pub keys: CampaignKeys,
@@ -98,10 +93,7 @@ impl Snapshot {
                 (id.clone(), state)
             })
             .collect();
-        let mut campaigns = explain::campaigns(summaries, detection);
-        for campaign in &mut campaigns {
-            campaign.evidence.not_read = Some(LIVE_EVIDENCE.into());
-        }
+        let campaigns = explain::campaigns(summaries, detection);
         let campaign_of_group = detection
             .campaigns()
             .enumerate()

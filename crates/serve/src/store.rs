@@ -9,6 +9,9 @@
 //! Every write commits with redb's default durability (the commit returns once the data is on
 //! disk), and the HTTP handlers acknowledge only after it has returned.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use hydrascope_events::time::{format_rfc3339, now_millis};
@@ -208,6 +211,36 @@ impl Store {
                     .expect("the store holds only events it validated");
                 each(event);
                 count += 1;
+            }
+            Ok(count)
+        })
+    }
+
+    /// Writes the stored events of `accounts` to `out`, one contract JSON line each, in the
+    /// order they were stored; returns how many. Only the account id of the others is read.
+    pub fn write_events_of(
+        &self,
+        accounts: &HashSet<String>,
+        out: &mut impl Write,
+    ) -> Result<u64, ServeError> {
+        /// The one field the filter needs.
+        #[derive(Deserialize)]
+        struct Owner<'a> {
+            #[serde(borrow)]
+            account_id: Cow<'a, str>,
+        }
+        self.read(|txn| {
+            let table = txn.open_table(EVENTS)?;
+            let mut count = 0;
+            for entry in table.iter()? {
+                let (_, json) = entry?;
+                let line = json.value();
+                let owner: Owner =
+                    serde_json::from_str(line).expect("the store holds only events it validated");
+                if accounts.contains(owner.account_id.as_ref()) {
+                    writeln!(out, "{line}").map_err(redb::Error::Io)?;
+                    count += 1;
+                }
             }
             Ok(count)
         })

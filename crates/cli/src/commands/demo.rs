@@ -47,6 +47,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         evidence_memory_mib: hydrascope_engine::EVIDENCE_MEMORY >> 20,
         evidence_spill_mib: hydrascope_engine::EVIDENCE_SPILL >> 20,
         indicators: None,
+        cluster: None,
         detection: args.detection.clone(),
     })?;
     println!("\nhow the verdicts compare with the simulation's ground truth:\n");

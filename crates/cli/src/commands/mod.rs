@@ -1,5 +1,7 @@
 //! One module per subcommand, and the options they share.
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 pub mod demo;
 pub mod evaluate;
 pub mod indicators;

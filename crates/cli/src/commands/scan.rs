@@ -1,6 +1,5 @@
 //! `hydrascope scan`: find, group and explain distillation campaigns in a body of traffic.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -43,6 +42,11 @@ pub struct ScanArgs {
     /// account that shares values with one, flagged or not, is in partner-matches.jsonl.
     #[arg(long)]
     pub indicators: Option<PathBuf>,
+    /// Run the scan's plans on the Ballista cluster whose scheduler is at this URL
+    /// (`df://HOST:PORT`, see docs/cluster.md) instead of in this process. The input must be
+    /// the canonical dataset (`hydrascope ingest`), at a path every executor can read.
+    #[arg(long, value_name = "URL")]
+    pub cluster: Option<String>,
     #[command(flatten)]
     pub detection: DetectionArgs,
 }
@@ -54,14 +58,17 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
     let bar = progress::spinner("scanning");
     let runtime = tokio::runtime::Runtime::new().context("starting the query runtime")?;
-    let result = runtime
-        .block_on(hydrascope_engine::scan(
-            &args.input,
-            &args.out.join("quarantine.jsonl"),
-            &bad_input,
-            &policy,
-        ))
-        .with_context(|| format!("scanning {}", args.input.display()));
+    let result = match &args.cluster {
+        None => runtime
+            .block_on(hydrascope_engine::scan(
+                &args.input,
+                &args.out.join("quarantine.jsonl"),
+                &bad_input,
+                &policy,
+            ))
+            .with_context(|| format!("scanning {}", args.input.display())),
+        Some(url) => scan_on_cluster(&runtime, url, &args.input, &policy),
+    };
     bar.finish_and_clear();
     let result = result?;
     let verdicts = explain::verdicts(&result.summaries, &result.detection);
@@ -104,6 +111,22 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     );
     print!("{summary}");
     Ok(())
+}
+
+#[cfg(feature = "cluster")]
+use crate::commands::cluster::scan as scan_on_cluster;
+
+#[cfg(not(feature = "cluster"))]
+fn scan_on_cluster(
+    _: &tokio::runtime::Runtime,
+    _: &str,
+    _: &Path,
+    _: &hydrascope_core::policy::Policy,
+) -> anyhow::Result<ScanResult> {
+    anyhow::bail!(
+        "this hydrascope was built without cluster support: build it with \
+         `cargo build --release -p hydrascope-cli --features cluster` (docs/cluster.md)"
+    )
 }
 
 /// One account that shares values with a partner's campaign, in `partner-matches.jsonl`.
@@ -155,11 +178,6 @@ pub(crate) fn write_jsonl<T: Serialize>(
     Ok(())
 }
 
-/// Template frames, and values per kind of infrastructure, that `campaigns.json` lists per
-/// campaign: enough to see what a campaign's accounts share without listing a rotating
-/// proxy's every address.
-const TOP_VALUES: usize = 10;
-
 /// Adds to each campaign the values behind its evidence, read from `input` once more.
 fn attach_evidence(
     runtime: &tokio::runtime::Runtime,
@@ -168,43 +186,14 @@ fn attach_evidence(
     campaigns: &mut [Campaign],
 ) -> anyhow::Result<()> {
     let bar = progress::spinner("reading the campaigns' evidence");
-    let evidence = runtime.block_on(hydrascope_engine::campaign_evidence(
+    let attached = runtime.block_on(hydrascope_engine::attach_evidence(
         input,
-        &membership(campaigns),
-        TOP_VALUES,
         limits,
+        "--evidence-memory-mib, --evidence-spill-mib",
+        campaigns,
     ));
     bar.finish_and_clear();
-    let mut evidence = match evidence {
-        Err(error) if hydrascope_engine::is_memory_exhausted(&error) => {
-            let reason = format!(
-                "the values behind the evidence need more than the {} MiB of memory \
-                 (--evidence-memory-mib) and {} MiB of spill space (--evidence-spill-mib) the \
-                 evidence pass may use: {error}",
-                limits.memory >> 20,
-                limits.spill >> 20
-            );
-            tracing::warn!("campaigns written without their shared values: {reason}");
-            for campaign in campaigns {
-                campaign.evidence.not_read = Some(reason.clone());
-            }
-            return Ok(());
-        }
-        evidence => evidence
-            .with_context(|| format!("reading the campaigns' evidence in {}", input.display()))?,
-    };
-    for campaign in campaigns {
-        campaign.evidence = evidence.remove(&campaign.id).unwrap_or_default();
-    }
-    Ok(())
-}
-
-/// Every campaign account with its campaign's id: whose evidence to read.
-fn membership(campaigns: &[Campaign]) -> HashMap<String, String> {
-    campaigns
-        .iter()
-        .flat_map(|c| c.accounts.iter().map(|a| (a.clone(), c.id.clone())))
-        .collect()
+    attached.with_context(|| format!("reading the campaigns' evidence in {}", input.display()))
 }
 
 /// The campaigns in the words of the public reports.

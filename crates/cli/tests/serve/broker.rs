@@ -1,7 +1,8 @@
 //! Through a broker, a NATS JetStream stream: a real `nats-server` on 127.0.0.1
 //! (`.ci/run` installs it), the simulated traffic published in time order, the service killed
 //! with `kill -9` while it consumes and the broker restarted later. Every published event
-//! must be counted exactly once, and the verdicts must be those of a scan of the same events.
+//! must be counted exactly once, and the verdicts, and the values behind the campaigns'
+//! evidence, must be those of a scan of the same events.
 
 use std::collections::HashSet;
 use std::net::TcpStream;
@@ -10,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::service::{
-    Server, Streamed, assert_verdicts_equal_a_scan, batches, free_port, ndjson, traffic,
-    until_qwens_third_day,
+    Server, Streamed, assert_evidence_equals_the_scans, assert_verdicts_equal_a_scan, batches,
+    free_port, ndjson, traffic, until_qwens_third_day,
 };
 use async_nats::jetstream;
 use serde_json::{Value, json};
@@ -177,6 +178,7 @@ fn a_broker_stream_is_counted_once_across_a_killed_server_and_a_restarted_broker
     );
 
     assert_verdicts_equal_a_scan(&server, &events, work.path());
+    assert_evidence_equals_the_scans(&server, work.path());
     let qwen: HashSet<&str> = events
         .iter()
         .filter(|e| traffic.truth[&e.account].0.as_deref() == Some("qwen-2026"))

@@ -13,8 +13,8 @@ use crate::bar::{HARD_NEGATIVES, MIN_CAMPAIGN_ACCOUNTS};
 use crate::browser::{assert_numbers_match, browser_dom, screenshot};
 use crate::openapi;
 use crate::service::{
-    GATEWAY_TOKEN, Server, TOKEN, assert_verdicts_equal_a_scan, batches, ndjson, traffic,
-    until_qwens_third_day, verdicts_by_account,
+    GATEWAY_TOKEN, Server, TOKEN, assert_verdicts_equal_a_scan, batches, ndjson, read_evidence,
+    traffic, until_qwens_third_day, verdicts_by_account,
 };
 use hydrascope_events::time::parse_rfc3339;
 use serde_json::{Value, json};
@@ -114,6 +114,20 @@ fn a_stream_of_campaigns_is_flagged_as_it_arrives_and_their_accounts_are_stopped
     assert_numbers_match(&html, &live);
     assert_eq!(server.get_with("/", None).unwrap().0, 401);
     assert_eq!(server.get_with("/", Some(GATEWAY_TOKEN)).unwrap().0, 403);
+    // Once the service has read the values behind a campaign's evidence from its stored
+    // events, the page shows them.
+    let first = read_evidence(&server, live[0]["id"].as_str().unwrap());
+    let (_, html) = server.get_with("/", Some(TOKEN)).unwrap();
+    assert!(html.contains("were read from the stored events at"));
+    for values in first["infrastructure"].as_object().unwrap().values() {
+        let top = values["top"][0]["value"].as_str().unwrap();
+        let escaped = top
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;");
+        assert!(html.contains(&escaped), "{top} not on the dashboard");
+    }
     let url = format!("{}/?token={TOKEN}", server.base);
     assert_numbers_match(&browser_dom(&url), &live);
     screenshot(&url, "dashboard.png");

@@ -278,3 +278,53 @@ pub fn assert_verdicts_equal_a_scan(server: &Server, events: &[Streamed], work: 
         }
     }
 }
+
+/// Asserts that the service's campaigns, once it has read the values behind their evidence
+/// from its stored events, list those of the scan that [`assert_verdicts_equal_a_scan`] left
+/// in `work`: the same infrastructure, and the same template frames with the same counts.
+/// The service stored sketches, not prompts, so its templates have no example prompts.
+pub fn assert_evidence_equals_the_scans(server: &Server, work: &Path) {
+    let text = std::fs::read_to_string(work.join("scan/campaigns.json")).unwrap();
+    let scanned: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert!(!scanned.is_empty(), "the scan found no campaign");
+    let frames = |campaign: &Value| -> Vec<(Value, Value, Value)> {
+        campaign["templates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["frame"].clone(),
+                    t["accounts"].clone(),
+                    t["exchanges"].clone(),
+                )
+            })
+            .collect()
+    };
+    for campaign in &scanned {
+        let id = campaign["id"].as_str().unwrap();
+        let live = read_evidence(server, id);
+        assert!(live["read_at"].is_string(), "{live}");
+        assert_eq!(live["infrastructure"], campaign["infrastructure"], "{id}");
+        assert!(!campaign["infrastructure"].as_object().unwrap().is_empty());
+        assert_eq!(live["distinct_templates"], campaign["distinct_templates"]);
+        assert_eq!(frames(&live), frames(campaign), "{id}");
+        for template in live["templates"].as_array().unwrap() {
+            assert_eq!(template["examples"], json!([]), "{id}");
+        }
+    }
+}
+
+/// `/v1/campaigns/{id}` once the service has read the campaign's evidence.
+pub fn read_evidence(server: &Server, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let campaign = server.get(&format!("/v1/campaigns/{id}"));
+        let Some(reason) = campaign["not_read"].as_str() else {
+            return campaign;
+        };
+        assert!(reason.contains("being read"), "{campaign}");
+        assert!(Instant::now() < deadline, "{id}: still {reason}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

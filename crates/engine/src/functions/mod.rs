@@ -43,17 +43,53 @@ pub use examples::SmallestTextsUdaf;
 pub use frequent::FrequentValuesUdaf;
 pub use sketch::{PromptSketchUdf, SketchStats};
 
+/// The engine's functions, for a session or for a Ballista scheduler's or executor's
+/// registry.
+pub struct Functions {
+    pub scalar: Vec<ScalarUDF>,
+    pub aggregate: Vec<AggregateUDF>,
+    /// Counts the malformed prompt sketches that queries of these functions met, in this
+    /// process.
+    pub stats: SketchStats,
+}
+
+impl Functions {
+    pub fn new() -> Functions {
+        let sketch = PromptSketchUdf::new();
+        let stats = sketch.stats();
+        Functions {
+            scalar: vec![
+                ScalarUDF::new_from_impl(sketch),
+                ScalarUDF::new_from_impl(EventEvidenceUdf::new()),
+            ],
+            aggregate: vec![
+                AggregateUDF::new_from_impl(AccountSummaryUdaf::new()),
+                AggregateUDF::new_from_impl(SmallestTextsUdaf::new()),
+                AggregateUDF::new_from_impl(FrequentValuesUdaf),
+            ],
+            stats,
+        }
+    }
+}
+
+impl Default for Functions {
+    fn default() -> Self {
+        Functions::new()
+    }
+}
+
 /// Registers the engine's functions on a session; the returned handle counts the malformed
-/// prompt sketches the session's queries met.
+/// prompt sketches the session's queries met (in this process: not those run on Ballista
+/// executors).
 pub fn register_functions(ctx: &SessionContext) -> SketchStats {
-    let sketch = PromptSketchUdf::new();
-    let stats = sketch.stats();
-    ctx.register_udf(ScalarUDF::new_from_impl(sketch));
-    ctx.register_udaf(AggregateUDF::new_from_impl(AccountSummaryUdaf::new()));
-    ctx.register_udf(ScalarUDF::new_from_impl(EventEvidenceUdf::new()));
-    ctx.register_udaf(AggregateUDF::new_from_impl(SmallestTextsUdaf::new()));
-    ctx.register_udaf(AggregateUDF::new_from_impl(FrequentValuesUdaf));
-    stats
+    let functions = Functions::new();
+    for function in functions.scalar {
+        ctx.register_udf(function);
+    }
+    for function in functions.aggregate {
+        ctx.register_udaf(function);
+    }
+    functions.stats
 }
 
 /// The types a function's arguments are coerced to: those of the canonical columns of the
