@@ -74,7 +74,8 @@ use datafusion::functions::core::expr_fn::get_field;
 use datafusion::functions_aggregate::expr_fn::{approx_distinct, count, min, sum};
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::ExprFunctionExt;
-use datafusion::prelude::{SessionContext, col, lit, when};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::prelude::{ParquetReadOptions, SessionContext, col, lit, when};
 use hydrascope_events::Campaign;
 pub use hydrascope_events::campaign::{
     CampaignEvidence, SharedTemplate, SharedValue, SharedValues,
@@ -85,9 +86,10 @@ use crate::error::EngineError;
 use crate::functions::evidence::{self, CODE, EXAMPLE, KIND, LABEL, TEMPLATE, value_text};
 use crate::functions::examples;
 use crate::functions::frequent;
-use crate::input::{EVENTS_TABLE, register_events_again};
-use crate::scan::session_config;
+use crate::input::{EVENTS_TABLE, register_canonical_events, register_events_again};
+use crate::scan::{Placement, session_config};
 use crate::summaries::ACCOUNT_ID;
+use hydrascope_io::IoError;
 
 /// Memory the evidence pass may hold before its operators spill to disk (4 GiB by default):
 /// at full scale (47,000 flagged accounts, one rotating address per exchange) the pass grew
@@ -143,37 +145,24 @@ pub fn is_memory_exhausted(error: &EngineError) -> bool {
 /// The evidence of every campaign of `members` (account id → campaign id), from `input` (the
 /// one the detection read, whose bad records it already quarantined): per campaign, the `top`
 /// template frames and the `top` values of each kind of infrastructure. Campaigns without
-/// events are absent. The pass holds at most `limits.memory` bytes ([`EVIDENCE_MEMORY`]),
-/// spilling at most `limits.spill` bytes ([`EVIDENCE_SPILL`]) to the system's temporary
-/// directory.
+/// events are absent. Embedded, the pass holds at most `limits.memory` bytes
+/// ([`EVIDENCE_MEMORY`]), spilling at most `limits.spill` bytes ([`EVIDENCE_SPILL`]) to the
+/// system's temporary directory; on a cluster, its executors run it.
 pub async fn campaign_evidence(
     input: &Path,
     members: &HashMap<String, String>,
     top: usize,
-    limits: EvidenceLimits,
+    placement: &Placement,
 ) -> Result<BTreeMap<String, CampaignEvidence>, EngineError> {
     if members.is_empty() || top == 0 {
         return Ok(BTreeMap::new());
     }
     let started = Instant::now();
-    let mut config = session_config();
-    // Rows of non-members are dropped while the Parquet scan decodes, before their prompts.
-    config.options_mut().execution.parquet.pushdown_filters = true;
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(FairSpillPool::new(limits.memory)))
-        .with_disk_manager_builder(
-            DiskManagerBuilder::default().with_max_temp_directory_size(limits.spill),
-        )
-        .build_arc()?;
-    let ctx = SessionContext::new_with_config_rt(config, runtime);
-    crate::register_functions(&ctx);
-    register_events_again(&ctx, input)?;
+    let pass = Pass::open(input, placement)?;
     let membership = Membership::new(members);
-    let candidates = Candidates::of(&ctx, &membership).await?;
-    // Raw input streams once per registration: the second pass registers it again.
-    ctx.deregister_table(EVENTS_TABLE)?;
-    register_events_again(&ctx, input)?;
-    let batches = ranked_values(&ctx, &membership, &candidates, top)
+    let candidates = Candidates::of(&pass, &membership).await?;
+    pass.rewind(input)?;
+    let batches = ranked_values(&pass, &membership, &candidates, top)
         .await?
         .collect()
         .await?;
@@ -195,17 +184,97 @@ pub async fn campaign_evidence(
     Ok(campaigns)
 }
 
+/// The session an evidence pass plans on, with the events registered, and where its small
+/// tables (the campaigns' members, the candidate values) live.
+struct Pass<'a> {
+    ctx: SessionContext,
+    /// Where the small tables are written for a cluster's executors to read; in memory when
+    /// `None`.
+    scratch: Option<&'a Path>,
+}
+
+impl<'a> Pass<'a> {
+    fn open(input: &Path, placement: &'a Placement) -> Result<Self, EngineError> {
+        match placement {
+            Placement::Embedded(limits) => {
+                let mut config = session_config();
+                // Rows of non-members are dropped while the Parquet scan decodes, before
+                // their prompts.
+                config.options_mut().execution.parquet.pushdown_filters = true;
+                let runtime = RuntimeEnvBuilder::new()
+                    .with_memory_pool(Arc::new(FairSpillPool::new(limits.memory)))
+                    .with_disk_manager_builder(
+                        DiskManagerBuilder::default().with_max_temp_directory_size(limits.spill),
+                    )
+                    .build_arc()?;
+                let ctx = SessionContext::new_with_config_rt(config, runtime);
+                crate::register_functions(&ctx);
+                register_events_again(&ctx, input)?;
+                Ok(Pass { ctx, scratch: None })
+            }
+            Placement::Cluster { ctx, scratch } => {
+                crate::register_functions(ctx);
+                ctx.deregister_table(EVENTS_TABLE)?;
+                register_canonical_events(ctx, input)?;
+                Ok(Pass {
+                    ctx: ctx.clone(),
+                    scratch: Some(scratch),
+                })
+            }
+        }
+    }
+
+    /// Makes the events readable once more: raw input streams once per registration.
+    fn rewind(&self, input: &Path) -> Result<(), EngineError> {
+        if self.scratch.is_none() {
+            self.ctx.deregister_table(EVENTS_TABLE)?;
+            register_events_again(&self.ctx, input)?;
+        }
+        Ok(())
+    }
+
+    /// `batch` as a table of the pass's session: in memory, or written as Parquet under the
+    /// scratch directory, since a plan that runs on a cluster can name files but not carry
+    /// batches.
+    async fn small_table(&self, name: &str, batch: RecordBatch) -> Result<DataFrame, EngineError> {
+        let Some(scratch) = self.scratch else {
+            return Ok(self.ctx.read_batch(batch)?);
+        };
+        let path = scratch.join(format!("{name}.parquet"));
+        let path = std::path::absolute(&path).map_err(|source| IoError::Create {
+            path: path.clone(),
+            source,
+        })?;
+        let file = std::fs::File::create(&path).map_err(|source| IoError::Create {
+            path: path.clone(),
+            source,
+        })?;
+        let parquet_error = |source| IoError::ParquetWrite {
+            path: path.clone(),
+            source,
+        };
+        let mut writer = ArrowWriter::try_new(file, batch.schema(), None).map_err(parquet_error)?;
+        writer.write(&batch).map_err(parquet_error)?;
+        writer.close().map_err(parquet_error)?;
+        let path = path.to_string_lossy();
+        Ok(self
+            .ctx
+            .read_parquet(path.as_ref(), ParquetReadOptions::default())
+            .await?)
+    }
+}
+
 /// Template frames, and values per kind of infrastructure, listed per campaign: enough to see
 /// what a campaign's accounts share without listing a rotating proxy's every address.
 pub const TOP_VALUES: usize = 10;
 
 /// Fills each campaign's [`CampaignEvidence`] with the values behind its links, read from
-/// `input` ([`campaign_evidence`], [`TOP_VALUES`] of each kind). When the pass needs more than
-/// `limits` allow, the campaigns keep no values and say why in `not_read`, naming `settings`
-/// (where the user raises the limits): the verdicts stand without them.
+/// `input` ([`campaign_evidence`], [`TOP_VALUES`] of each kind). When an embedded pass needs
+/// more than its limits allow, the campaigns keep no values and say why in `not_read`, naming
+/// `settings` (where the user raises the limits): the verdicts stand without them.
 pub async fn attach_evidence(
     input: &Path,
-    limits: EvidenceLimits,
+    placement: &Placement,
     settings: &str,
     campaigns: &mut [Campaign],
 ) -> Result<(), EngineError> {
@@ -213,7 +282,7 @@ pub async fn attach_evidence(
         .iter()
         .flat_map(|c| c.accounts.iter().map(|a| (a.clone(), c.id.clone())))
         .collect();
-    match campaign_evidence(input, &members, TOP_VALUES, limits).await {
+    match campaign_evidence(input, &members, TOP_VALUES, placement).await {
         Ok(mut evidence) => {
             for campaign in campaigns {
                 campaign.evidence = evidence.remove(&campaign.id).unwrap_or_default();
@@ -221,6 +290,9 @@ pub async fn attach_evidence(
             Ok(())
         }
         Err(error) if is_memory_exhausted(&error) => {
+            let Placement::Embedded(limits) = placement else {
+                return Err(error);
+            };
             let reason = format!(
                 "the values behind the evidence need more than the {} MiB of memory and {} MiB                  of spill space the evidence pass may use ({settings}): {error}",
                 limits.memory >> 20,
@@ -268,9 +340,9 @@ struct Candidates {
 }
 
 impl Candidates {
-    async fn of(ctx: &SessionContext, membership: &Membership<'_>) -> Result<Self, EngineError> {
-        let frequent = ctx.udaf(frequent::NAME)?.call(vec![col(CODE)]);
-        let batches = value_uses(ctx, membership)
+    async fn of(pass: &Pass<'_>, membership: &Membership<'_>) -> Result<Self, EngineError> {
+        let frequent = pass.ctx.udaf(frequent::NAME)?.call(vec![col(CODE)]);
+        let batches = value_uses(pass, membership)
             .await?
             .aggregate(
                 vec![col(CAMPAIGN), col(KIND)],
@@ -321,19 +393,22 @@ impl Candidates {
 /// kind, with its accounts, exchanges and (templates) examples, sorted by campaign, kind and
 /// rank.
 async fn ranked_values(
-    ctx: &SessionContext,
+    pass: &Pass<'_>,
     membership: &Membership<'_>,
     candidates: &Candidates,
     top: usize,
 ) -> Result<DataFrame, EngineError> {
     // The candidates are the join's build side, which it holds; the uses stream past.
-    let uses = ctx.read_batch(candidates.table.clone())?.join(
-        value_uses(ctx, membership).await?,
-        JoinType::Inner,
-        &[WANTED_CAMPAIGN, WANTED_KIND, WANTED_CODE],
-        &[CAMPAIGN, KIND, CODE],
-        None,
-    )?;
+    let uses = pass
+        .small_table(CANDIDATES, candidates.table.clone())
+        .await?
+        .join(
+            value_uses(pass, membership).await?,
+            JoinType::Inner,
+            &[WANTED_CAMPAIGN, WANTED_KIND, WANTED_CODE],
+            &[CAMPAIGN, KIND, CODE],
+            None,
+        )?;
     let value = || vec![col(CAMPAIGN), col(KIND), col(CODE)];
     let per_account = uses.aggregate(
         [value(), vec![col(MEMBER_ID)]].concat(),
@@ -343,7 +418,7 @@ async fn ranked_values(
             min(col(EXAMPLE)).alias(EXAMPLE),
         ],
     )?;
-    let examples = ctx.udaf(examples::NAME)?.call(vec![col(EXAMPLE)]);
+    let examples = pass.ctx.udaf(examples::NAME)?.call(vec![col(EXAMPLE)]);
     let per_value = vec![
         count(lit(1)).alias(ACCOUNTS),
         sum(col(EXCHANGES)).alias(EXCHANGES),
@@ -375,7 +450,7 @@ async fn ranked_values(
 /// and label, and (templates) the prompt. The filter on account ids comes first, so that a
 /// Parquet scan skips what it can and nothing else of non-members is decoded or analysed.
 async fn value_uses(
-    ctx: &SessionContext,
+    pass: &Pass<'_>,
     membership: &Membership<'_>,
 ) -> Result<DataFrame, EngineError> {
     let member_ids = membership
@@ -383,11 +458,12 @@ async fn value_uses(
         .iter()
         .map(|(id, _)| lit(id.as_str()))
         .collect();
-    let campaigns = ctx.read_batch(membership.batch()?)?;
+    let campaigns = pass.small_table(MEMBER, membership.batch()?).await?;
     let evidence_args = evidence::columns().into_iter().map(col).collect();
-    let evidence = ctx.udf(evidence::NAME)?.call(evidence_args);
+    let evidence = pass.ctx.udf(evidence::NAME)?.call(evidence_args);
     let entry = |field: &str| get_field(col(EVIDENCE), field).alias(field);
-    let member_events = ctx
+    let member_events = pass
+        .ctx
         .table(EVENTS_TABLE)
         .await?
         .filter(col(ACCOUNT_ID).in_list(member_ids, false))?;

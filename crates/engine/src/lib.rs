@@ -24,7 +24,7 @@ pub use input::{
     register_events_again,
 };
 pub use replay::{ReplayObserver, ReplayOptions, ReplayResult, Rescore, replay};
-pub use scan::{ScanResult, scan, scan_with};
+pub use scan::{Placement, ScanResult, scan, scan_on, scan_with};
 pub use summaries::{
     account_summaries, account_summary_expr, account_summary_frame, read_summary_columns,
 };

@@ -1,7 +1,7 @@
 //! `scan`: the whole batch detection over one input, embedded in this process or with its
 //! plans run by another session (a Ballista cluster).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 use hydrascope_core::AccountSummary;
@@ -10,6 +10,7 @@ use hydrascope_core::policy::Policy;
 use hydrascope_io::ReadStats;
 use hydrascope_io::quarantine::BadInputPolicy;
 
+use crate::evidence::EvidenceLimits;
 use crate::input::register_canonical_events;
 use crate::{EngineError, account_summaries, register_events, register_functions};
 
@@ -27,6 +28,36 @@ pub struct ScanResult {
     /// Events whose `prompt_sketch` did not decode (their content signals are missing);
     /// unknown when the plans ran on other processes (a cluster's executors).
     pub malformed_sketches: Option<u64>,
+}
+
+/// Where a scan's plans run.
+#[derive(Clone)]
+pub enum Placement {
+    /// In this process; the evidence pass within these limits.
+    Embedded(EvidenceLimits),
+    /// On the executors behind `ctx`, a session of a Ballista cluster's
+    /// (`hydrascope-cluster`). The input must be the canonical dataset, at a path every
+    /// executor reads; the evidence pass writes its small tables as Parquet files under
+    /// `scratch`, which every executor must read too.
+    Cluster {
+        ctx: SessionContext,
+        scratch: PathBuf,
+    },
+}
+
+/// Scans `input` where `placement` says: [`scan`] in this process, [`scan_with`] on a
+/// cluster.
+pub async fn scan_on(
+    placement: &Placement,
+    input: &Path,
+    quarantine: &Path,
+    bad_input: &BadInputPolicy,
+    policy: &Policy,
+) -> Result<ScanResult, EngineError> {
+    match placement {
+        Placement::Embedded(_) => scan(input, quarantine, bad_input, policy).await,
+        Placement::Cluster { ctx, .. } => scan_with(ctx, input, policy).await,
+    }
 }
 
 /// Scans `input` (file, directory or glob), quarantining bad records of raw input to

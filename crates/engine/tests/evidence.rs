@@ -14,7 +14,8 @@ use common::{core_summaries, ingested_input, raw_input};
 use hydrascope_core::content::PromptSketch;
 use hydrascope_engine::functions::evidence::EXAMPLE_CHARS;
 use hydrascope_engine::{
-    CampaignEvidence, EvidenceLimits, SharedValue, campaign_evidence, is_memory_exhausted,
+    CampaignEvidence, EvidenceLimits, Placement, SharedValue, campaign_evidence,
+    is_memory_exhausted,
 };
 use hydrascope_events::Event;
 
@@ -153,9 +154,14 @@ async fn evidence_of_raw(events: &[Event], top: usize) -> BTreeMap<String, Campa
     // A bad line, which the first pass quarantined: skipped here, not written again.
     let mut file = OpenOptions::new().append(true).open(&input).unwrap();
     writeln!(file, "not json").unwrap();
-    let evidence = campaign_evidence(&input, &members(), top, EvidenceLimits::default())
-        .await
-        .unwrap();
+    let evidence = campaign_evidence(
+        &input,
+        &members(),
+        top,
+        &Placement::Embedded(EvidenceLimits::default()),
+    )
+    .await
+    .unwrap();
     let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(files.len(), 1, "the pass wrote nothing beside its input");
     evidence
@@ -249,16 +255,27 @@ async fn the_evidence_is_the_same_on_every_run_and_road() {
 
     let dir = tempfile::tempdir().unwrap();
     let dataset = ingested_input(dir.path(), &events);
-    let canonical = campaign_evidence(&dataset, &members(), 10, EvidenceLimits::default())
-        .await
-        .unwrap();
+    let canonical = campaign_evidence(
+        &dataset,
+        &members(),
+        10,
+        &Placement::Embedded(EvidenceLimits::default()),
+    )
+    .await
+    .unwrap();
     assert_eq!(canonical, first);
 }
 
 #[tokio::test]
 async fn no_campaigns_read_nothing() {
     let missing = std::path::Path::new("/nonexistent/input.jsonl");
-    let evidence = campaign_evidence(missing, &HashMap::new(), 10, EvidenceLimits::default()).await;
+    let evidence = campaign_evidence(
+        missing,
+        &HashMap::new(),
+        10,
+        &Placement::Embedded(EvidenceLimits::default()),
+    )
+    .await;
     assert!(evidence.unwrap().is_empty());
 }
 
@@ -270,7 +287,7 @@ async fn a_pass_that_needs_more_memory_than_it_may_hold_says_so() {
         memory: 1024,
         ..EvidenceLimits::default()
     };
-    let error = campaign_evidence(&input, &members(), 10, limits)
+    let error = campaign_evidence(&input, &members(), 10, &Placement::Embedded(limits))
         .await
         .expect_err("a kilobyte holds no aggregation");
     assert!(is_memory_exhausted(&error), "{error}");
@@ -286,7 +303,7 @@ async fn a_pass_that_needs_more_spill_space_than_it_may_use_says_so() {
         memory: 64 << 10,
         spill: 1,
     };
-    let error = campaign_evidence(&input, &members(), 10, limits)
+    let error = campaign_evidence(&input, &members(), 10, &Placement::Embedded(limits))
         .await
         .expect_err("a byte holds no spill file");
     assert!(error.to_string().contains("spilling"), "{error}");

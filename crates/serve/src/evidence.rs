@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
+use hydrascope_engine::Placement;
 use hydrascope_events::Campaign;
 use hydrascope_events::campaign::CampaignEvidence;
 use hydrascope_events::time::{format_rfc3339, now_millis};
@@ -189,7 +190,10 @@ fn read(
         .build()
         .map_err(io_error("starting a runtime to read"))?;
     runtime.block_on(hydrascope_engine::attach_evidence(
-        path, limits, SETTINGS, campaigns,
+        path,
+        &Placement::Embedded(limits),
+        SETTINGS,
+        campaigns,
     ))?;
     Ok(events)
 }

@@ -2,13 +2,12 @@
 //! plans (docs/cluster.md), and the client side of `scan --cluster`.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
 use hydrascope_cluster::ExecutorOptions;
-use hydrascope_core::policy::Policy;
-use hydrascope_engine::ScanResult;
+use hydrascope_engine::Placement;
 
 #[derive(Args, Debug)]
 pub struct SchedulerArgs {
@@ -77,19 +76,15 @@ pub fn run_executor(args: &ExecutorArgs) -> anyhow::Result<()> {
         .with_context(|| format!("running the executor on {}", args.bind))
 }
 
-/// `scan`'s summaries computed on the cluster whose scheduler is at `url`.
-pub fn scan(
+/// The cluster whose scheduler is at `url`, for `scan --cluster`; the evidence pass writes
+/// its small tables under `scratch`.
+pub fn placement(
     runtime: &tokio::runtime::Runtime,
     url: &str,
-    input: &Path,
-    policy: &Policy,
-) -> anyhow::Result<ScanResult> {
-    runtime.block_on(async {
-        let ctx = hydrascope_cluster::connect(url).await?;
-        hydrascope_engine::scan_with(&ctx, input, policy)
-            .await
-            .with_context(|| format!("scanning {} on the cluster at {url}", input.display()))
-    })
+    scratch: PathBuf,
+) -> anyhow::Result<Placement> {
+    let ctx = runtime.block_on(hydrascope_cluster::connect(url))?;
+    Ok(Placement::Cluster { ctx, scratch })
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -10,7 +10,7 @@ use hydrascope_core::explain;
 use hydrascope_core::keys::KeyKind;
 use hydrascope_core::recognise::PartnerKeys;
 use hydrascope_engine::functions::evidence::infrastructure;
-use hydrascope_engine::{EvidenceLimits, ScanResult};
+use hydrascope_engine::{EvidenceLimits, Placement, ScanResult};
 use hydrascope_events::Campaign;
 use hydrascope_events::campaign::{CampaignEvidence, SharedTemplate};
 use hydrascope_io::write::{EventSink, JsonlWriter};
@@ -58,17 +58,31 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
     let bar = progress::spinner("scanning");
     let runtime = tokio::runtime::Runtime::new().context("starting the query runtime")?;
-    let result = match &args.cluster {
-        None => runtime
-            .block_on(hydrascope_engine::scan(
-                &args.input,
-                &args.out.join("quarantine.jsonl"),
-                &bad_input,
-                &policy,
-            ))
-            .with_context(|| format!("scanning {}", args.input.display())),
-        Some(url) => scan_on_cluster(&runtime, url, &args.input, &policy),
+    let limits = EvidenceLimits {
+        memory: args.evidence_memory_mib.saturating_mul(1 << 20),
+        spill: args.evidence_spill_mib.saturating_mul(1 << 20),
     };
+    let (placement, place) = match &args.cluster {
+        None => (Placement::Embedded(limits), String::new()),
+        Some(url) => {
+            let scratch = args.out.join(CLUSTER_SCRATCH);
+            fs::create_dir_all(&scratch)
+                .with_context(|| format!("creating {}", scratch.display()))?;
+            (
+                cluster_placement(&runtime, url, scratch)?,
+                format!(" on the cluster at {url}"),
+            )
+        }
+    };
+    let result = runtime
+        .block_on(hydrascope_engine::scan_on(
+            &placement,
+            &args.input,
+            &args.out.join("quarantine.jsonl"),
+            &bad_input,
+            &policy,
+        ))
+        .with_context(|| format!("scanning {}{place}", args.input.display()));
     bar.finish_and_clear();
     let result = result?;
     let verdicts = explain::verdicts(&result.summaries, &result.detection);
@@ -88,11 +102,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         );
         write_jsonl(&args.out.join("partner-matches.jsonl"), &matches)?;
     }
-    let limits = EvidenceLimits {
-        memory: args.evidence_memory_mib.saturating_mul(1 << 20),
-        spill: args.evidence_spill_mib.saturating_mul(1 << 20),
-    };
-    attach_evidence(&runtime, &args.input, limits, &mut campaigns)?;
+    attach_evidence(&runtime, &args.input, &placement, &mut campaigns)
+        .with_context(|| format!("reading the campaigns' evidence{place}"))?;
+    if let Placement::Cluster { scratch, .. } = &placement {
+        fs::remove_dir_all(scratch).with_context(|| format!("removing {}", scratch.display()))?;
+    }
     fs::write(
         args.out.join("campaigns.json"),
         serde_json::to_vec_pretty(&campaigns)?,
@@ -113,16 +127,19 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Where, under the output directory, a cluster scan's evidence pass writes the small tables
+/// its executors read (removed once read): the output must be on storage they share.
+const CLUSTER_SCRATCH: &str = "cluster-scratch";
+
 #[cfg(feature = "cluster")]
-use crate::commands::cluster::scan as scan_on_cluster;
+use crate::commands::cluster::placement as cluster_placement;
 
 #[cfg(not(feature = "cluster"))]
-fn scan_on_cluster(
+fn cluster_placement(
     _: &tokio::runtime::Runtime,
     _: &str,
-    _: &Path,
-    _: &hydrascope_core::policy::Policy,
-) -> anyhow::Result<ScanResult> {
+    _: std::path::PathBuf,
+) -> anyhow::Result<Placement> {
     anyhow::bail!(
         "this hydrascope was built without cluster support: build it with \
          `cargo build --release -p hydrascope-cli --features cluster` (docs/cluster.md)"
@@ -182,13 +199,13 @@ pub(crate) fn write_jsonl<T: Serialize>(
 fn attach_evidence(
     runtime: &tokio::runtime::Runtime,
     input: &Path,
-    limits: EvidenceLimits,
+    placement: &Placement,
     campaigns: &mut [Campaign],
 ) -> anyhow::Result<()> {
     let bar = progress::spinner("reading the campaigns' evidence");
     let attached = runtime.block_on(hydrascope_engine::attach_evidence(
         input,
-        limits,
+        placement,
         "--evidence-memory-mib, --evidence-spill-mib",
         campaigns,
     ));
