@@ -84,5 +84,21 @@ for i in 0 1; do
     pid=${executors[$i]}
     echo "executor $i: CPU $(cpu_seconds "$pid") s, peak RSS $(peak_mib "$pid") MiB, shuffle files $(du -sb "$work/shuffle-$i" | cut -f1) bytes, $(grep -c 'Finished task' "$work/executor-$i.log" || true) tasks"
 done
+# Shuffle bytes per job and stage, both executors together: jobs in order of submission
+# (the account summaries, then the evidence pass's candidates and ranked values).
+python3 - "$work/shuffle-0" "$work/shuffle-1" <<'PY'
+import os, sys
+from collections import defaultdict
+sizes = defaultdict(int)
+for root in sys.argv[1:]:
+    for dirpath, _, files in os.walk(root):
+        parts = os.path.relpath(dirpath, root).split(os.sep)
+        if len(parts) >= 2:
+            sizes[(parts[0], parts[1])] += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
+jobs = sorted({job for job, _ in sizes})
+for n, job in enumerate(jobs):
+    stages = ", ".join(f"stage {stage}: {sizes[(job, stage)] / 2**20:.1f} MiB" for j, stage in sorted(sizes, key=lambda k: (k[0], int(k[1]))) if j == job)
+    print(f"shuffle of job {n + 1} ({job}): {stages}")
+PY
 cmp -s "$work/embedded/verdicts.jsonl" "$work/clustered/verdicts.jsonl" && echo "verdicts: equal" || echo "verdicts: DIFFERENT"
 cmp -s "$work/embedded/campaigns.json" "$work/clustered/campaigns.json" && echo "campaigns: equal" || echo "campaigns: DIFFERENT"
