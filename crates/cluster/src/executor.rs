@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ballista_core::object_store::{runtime_env_with_s3_support, session_config_with_s3_support};
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
 use hydrascope_engine::Functions;
@@ -42,6 +43,8 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> 
             .map(|dir| dir.to_string_lossy().into_owned()),
         executor_heartbeat_interval_seconds: HEARTBEAT_SECS,
         override_function_registry: Some(Arc::new(registry())),
+        override_config_producer: Some(Arc::new(session_config_with_s3_support)),
+        override_runtime_producer: Some(Arc::new(runtime_env_with_s3_support)),
         ..ExecutorProcessConfig::default()
     };
     start_executor_process(Arc::new(config)).await?;

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use ballista_core::utils::default_session_builder;
+use ballista_core::object_store::{session_config_with_s3_support, session_state_with_s3_support};
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
@@ -37,16 +37,19 @@ pub async fn run_scheduler(
         no_executors_grace_period_seconds: executor_timeout_secs,
         ..SchedulerConfig::default()
     };
-    let config = config.with_override_session_builder(Arc::new(session_state));
+    let config = config
+        .with_override_config_producer(Arc::new(session_config_with_s3_support))
+        .with_override_session_builder(Arc::new(session_state));
     let cluster = BallistaCluster::new_from_config(&config).await?;
     start_server(cluster, bind, Arc::new(config)).await?;
     Ok(())
 }
 
-/// Ballista's session state for a job, with hydrascope's functions registered: the
-/// scheduler decodes the client's logical plan against it.
+/// Ballista's session state for a job, with hydrascope's functions registered (the scheduler
+/// decodes the client's logical plan against it) and object stores (it lists the input's
+/// files).
 fn session_state(config: SessionConfig) -> datafusion::common::Result<SessionState> {
-    let ctx = SessionContext::new_with_state(default_session_builder(config)?);
+    let ctx = SessionContext::new_with_state(session_state_with_s3_support(config)?);
     register_functions(&ctx);
     Ok(ctx.state())
 }

@@ -119,7 +119,15 @@ pub fn register_events_again(ctx: &SessionContext, input: &Path) -> Result<(), E
 /// the [`EVENTS_TABLE`] of `ctx`, as a listing table that any DataFusion session can plan,
 /// serialise and read, a Ballista cluster's included. Raw input is refused: it is read by a
 /// stream that validates and quarantines in this process, which cannot be shipped.
+///
+/// `input` may also be an object store URL (`s3://bucket/dataset/`), which `ctx`'s runtime
+/// must know how to reach: every Parquet file under it is read with the canonical schema, and
+/// a file that does not have it fails the query (it is not checked beforehand, since that
+/// would read every footer from this process).
 pub fn register_canonical_events(ctx: &SessionContext, input: &Path) -> Result<(), EngineError> {
+    if let Some(url) = object_store_url(input) {
+        return register_listing(ctx, vec![ListingTableUrl::parse(url)?]);
+    }
     let files = source::resolve(input)?;
     if !all_canonical_parquet(&files) {
         return Err(EngineError::Input(format!(
@@ -130,6 +138,17 @@ pub fn register_canonical_events(ctx: &SessionContext, input: &Path) -> Result<(
         )));
     }
     register_canonical(ctx, &files)
+}
+
+/// `input` when it is a URL with a scheme other than `file` (`s3://…`, `gs://…`).
+fn object_store_url(input: &Path) -> Option<&str> {
+    let text = input.to_str()?;
+    let (scheme, _) = text.split_once("://")?;
+    let is_scheme = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (is_scheme && scheme != "file").then_some(text)
 }
 
 /// Registers the table; bad records of raw input go to `quarantine_path` when there is one.
@@ -183,6 +202,12 @@ fn register_canonical(ctx: &SessionContext, files: &[InputFile]) -> Result<(), E
             Ok(ListingTableUrl::parse(absolute.to_string_lossy())?)
         })
         .collect::<Result<Vec<_>, EngineError>>()?;
+    register_listing(ctx, urls)
+}
+
+/// The Parquet files at `urls` (files, or prefixes to list) as the [`EVENTS_TABLE`], with
+/// the canonical schema.
+fn register_listing(ctx: &SessionContext, urls: Vec<ListingTableUrl>) -> Result<(), EngineError> {
     let options =
         ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
     let config = ListingTableConfig::new_with_multi_paths(urls)
@@ -280,4 +305,25 @@ fn futures_stream(
     >,
 ) -> impl futures::Stream<Item = Result<datafusion::arrow::array::RecordBatch, DataFusionError>> {
     futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_urls_with_a_scheme_other_than_file_are_object_stores() {
+        for url in ["s3://bucket/dataset/", "gs://bucket/d", "s3a://b/k.parquet"] {
+            assert_eq!(object_store_url(Path::new(url)), Some(url));
+        }
+        for path in [
+            "file:///data/dataset",
+            "/data/dataset",
+            "dataset/day=2026-04-22",
+            "logs/a://b",
+            "://bucket",
+        ] {
+            assert_eq!(object_store_url(Path::new(path)), None, "{path}");
+        }
+    }
 }
