@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ballista_core::object_store::{runtime_env_with_s3_support, session_config_with_s3_support};
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use hydrascope_engine::Functions;
 
 use crate::ClusterError;
@@ -30,6 +31,7 @@ pub struct ExecutorOptions {
 /// Runs an executor until the process is stopped (Ctrl-C or SIGTERM).
 pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> {
     let host = options.bind.ip().to_string();
+    let spill_dir = options.work_dir.clone();
     let config = ExecutorProcessConfig {
         bind_host: host.clone(),
         external_host: Some(host),
@@ -44,7 +46,16 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> 
         executor_heartbeat_interval_seconds: HEARTBEAT_SECS,
         override_function_registry: Some(Arc::new(registry())),
         override_config_producer: Some(Arc::new(session_config_with_s3_support)),
-        override_runtime_producer: Some(Arc::new(runtime_env_with_s3_support)),
+        // Object stores, and spill files beside the shuffle files as Ballista's own runtime
+        // puts them (its memory pool is applied on top of this runtime).
+        override_runtime_producer: Some(Arc::new(move |config| {
+            let with_stores = runtime_env_with_s3_support(config)?;
+            let mut runtime = RuntimeEnvBuilder::from_runtime_env(&with_stores);
+            if let Some(dir) = &spill_dir {
+                runtime = runtime.with_temp_file_path(dir);
+            }
+            runtime.build_arc()
+        })),
         ..ExecutorProcessConfig::default()
     };
     start_executor_process(Arc::new(config)).await?;
