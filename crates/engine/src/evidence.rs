@@ -75,7 +75,7 @@ use datafusion::functions_aggregate::expr_fn::{approx_distinct, count, min, sum}
 use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::ExprFunctionExt;
 use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::prelude::{ParquetReadOptions, SessionContext, col, lit, when};
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext, col, lit, when};
 use hydrascope_events::Campaign;
 pub use hydrascope_events::campaign::{
     CampaignEvidence, SharedTemplate, SharedValue, SharedValues,
@@ -184,6 +184,11 @@ pub async fn campaign_evidence(
     Ok(campaigns)
 }
 
+/// Rows of non-members are dropped while the Parquet scan decodes, before their prompts.
+fn filter_while_decoding(config: &mut SessionConfig) {
+    config.options_mut().execution.parquet.pushdown_filters = true;
+}
+
 /// The session an evidence pass plans on, with the events registered, and where its small
 /// tables (the campaigns' members, the candidate values) live.
 struct Pass<'a> {
@@ -198,9 +203,7 @@ impl<'a> Pass<'a> {
         match placement {
             Placement::Embedded(limits) => {
                 let mut config = session_config();
-                // Rows of non-members are dropped while the Parquet scan decodes, before
-                // their prompts.
-                config.options_mut().execution.parquet.pushdown_filters = true;
+                filter_while_decoding(&mut config);
                 let runtime = RuntimeEnvBuilder::new()
                     .with_memory_pool(Arc::new(FairSpillPool::new(limits.memory)))
                     .with_disk_manager_builder(
@@ -213,6 +216,8 @@ impl<'a> Pass<'a> {
                 Ok(Pass { ctx, scratch: None })
             }
             Placement::Cluster { ctx, scratch } => {
+                // The setting travels with the pass's jobs to the executors.
+                filter_while_decoding(ctx.state_ref().write().config_mut());
                 crate::register_functions(ctx);
                 ctx.deregister_table(EVENTS_TABLE)?;
                 register_canonical_events(ctx, input)?;
