@@ -16,7 +16,7 @@ pub mod summaries;
 pub use error::EngineError;
 pub use evidence::{
     CampaignEvidence, EVIDENCE_MEMORY, EVIDENCE_SPILL, EvidenceLimits, SharedTemplate, SharedValue,
-    SharedValues, TOP_VALUES, attach_evidence, campaign_evidence, is_memory_exhausted,
+    SharedValues, attach_evidence, campaign_evidence, is_memory_exhausted,
 };
 pub use functions::{Functions, SketchStats, register_functions};
 pub use input::{

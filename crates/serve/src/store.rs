@@ -202,17 +202,9 @@ impl Store {
 
     /// Calls `each` with every stored event, in the order they were stored.
     pub fn for_each_event(&self, mut each: impl FnMut(Event)) -> Result<u64, ServeError> {
-        self.read(|txn| {
-            let table = txn.open_table(EVENTS)?;
-            let mut count = 0;
-            for entry in table.iter()? {
-                let (_, json) = entry?;
-                let event = event_from_json_line(json.value())
-                    .expect("the store holds only events it validated");
-                each(event);
-                count += 1;
-            }
-            Ok(count)
+        self.for_each_line(|line| {
+            each(event_from_json_line(line).expect("the store holds only events it validated"));
+            Ok(())
         })
     }
 
@@ -229,18 +221,32 @@ impl Store {
             #[serde(borrow)]
             account_id: Cow<'a, str>,
         }
+        let mut written = 0;
+        self.for_each_line(|line| {
+            let owner: Owner =
+                serde_json::from_str(line).expect("the store holds only events it validated");
+            if accounts.contains(owner.account_id.as_ref()) {
+                writeln!(out, "{line}").map_err(redb::Error::Io)?;
+                written += 1;
+            }
+            Ok(())
+        })?;
+        Ok(written)
+    }
+
+    /// Calls `each` with every stored event's JSON line, in the order they were stored;
+    /// returns how many there were.
+    fn for_each_line(
+        &self,
+        mut each: impl FnMut(&str) -> Result<(), redb::Error>,
+    ) -> Result<u64, ServeError> {
         self.read(|txn| {
             let table = txn.open_table(EVENTS)?;
             let mut count = 0;
             for entry in table.iter()? {
                 let (_, json) = entry?;
-                let line = json.value();
-                let owner: Owner =
-                    serde_json::from_str(line).expect("the store holds only events it validated");
-                if accounts.contains(owner.account_id.as_ref()) {
-                    writeln!(out, "{line}").map_err(redb::Error::Io)?;
-                    count += 1;
-                }
+                each(json.value())?;
+                count += 1;
             }
             Ok(count)
         })

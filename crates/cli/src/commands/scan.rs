@@ -102,8 +102,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<()> {
         );
         write_jsonl(&args.out.join("partner-matches.jsonl"), &matches)?;
     }
-    attach_evidence(&runtime, &args.input, &placement, &mut campaigns)
-        .with_context(|| format!("reading the campaigns' evidence{place}"))?;
+    attach_evidence(&runtime, &args.input, &placement, &place, &mut campaigns)?;
     if let Placement::Cluster { scratch, .. } = &placement {
         fs::remove_dir_all(scratch).with_context(|| format!("removing {}", scratch.display()))?;
     }
@@ -195,11 +194,13 @@ pub(crate) fn write_jsonl<T: Serialize>(
     Ok(())
 }
 
-/// Adds to each campaign the values behind its evidence, read from `input` once more.
+/// Adds to each campaign the values behind its evidence, read from `input` once more where
+/// `placement` says; `place` names it in errors (empty when embedded).
 fn attach_evidence(
     runtime: &tokio::runtime::Runtime,
     input: &Path,
     placement: &Placement,
+    place: &str,
     campaigns: &mut [Campaign],
 ) -> anyhow::Result<()> {
     let bar = progress::spinner("reading the campaigns' evidence");
@@ -210,7 +211,12 @@ fn attach_evidence(
         campaigns,
     ));
     bar.finish_and_clear();
-    attached.with_context(|| format!("reading the campaigns' evidence in {}", input.display()))
+    attached.with_context(|| {
+        format!(
+            "reading the campaigns' evidence in {}{place}",
+            input.display()
+        )
+    })
 }
 
 /// The campaigns in the words of the public reports.
