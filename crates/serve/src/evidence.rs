@@ -107,13 +107,15 @@ impl LiveEvidence {
                 && last.started.elapsed() >= self.config.every
         });
         if due && !state.reading && !campaigns.is_empty() {
-            state.reading = true;
-            self.start_read(snapshot);
+            state.reading = self.start_read(snapshot);
         }
         campaigns
     }
 
-    fn start_read(&self, snapshot: &Snapshot) {
+    /// Starts a read of the snapshot's campaigns on a thread of its own; false when the
+    /// thread could not be started. The caller holds the state's lock, which the thread takes
+    /// only once the read is done.
+    fn start_read(&self, snapshot: &Snapshot) -> bool {
         let (store, state) = (self.store.clone(), self.state.clone());
         let path = self.data_dir.join(READ_FILE);
         let limits = self.config.limits;
@@ -155,13 +157,10 @@ impl LiveEvidence {
                         .collect(),
                 });
             });
-        if let Err(error) = spawned {
+        if let Err(error) = &spawned {
             warn!(%error, "cannot start the thread that reads the campaigns' evidence");
-            self.state
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .reading = false;
         }
+        spawned.is_ok()
     }
 }
 
